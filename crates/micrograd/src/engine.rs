@@ -1,0 +1,1170 @@
+//! The autograd engine: [`Value`], its operations, and the [`Tape`] they are recorded on.
+//!
+//! Every operation lives in the `ops!` table below: its forward formula and its local derivative side by
+//! side, with a one-line math comment. Adding an operation means adding one line to that table (and, for
+//! a public method, a few lines that call it).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::iter::{Product, Sum};
+use std::marker::PhantomData;
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// Marks "no input" in a node's input slot (leaves).
+const NO_INPUT: u32 = u32::MAX;
+
+// ---------------------------------------------------------------------------------------------------
+// The operation table
+// ---------------------------------------------------------------------------------------------------
+
+macro_rules! ops {
+    (
+        unary {
+            $( $(#[$um:meta])* $U:ident $usym:literal
+               |$x:ident, $c:ident| $uf:expr, |$dx:ident, $dc:ident, $dy:ident| $ud:expr; )*
+        }
+        binary {
+            $( $(#[$bm:meta])* $B:ident $bsym:literal
+               |$a:ident, $b:ident| $bf:expr, |$da:ident, $db:ident, $dz:ident| $bd:expr; )*
+        }
+    ) => {
+        /// The operation that produced a node. Part of the public API so that tools (such as the graph
+        /// picture in `viz`) can show it; [`Op::symbol`] gives its short printable name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        #[non_exhaustive]
+        pub enum Op {
+            /// A leaf: a value created with [`Value::new`], not computed from other values.
+            Leaf,
+            /// `Σ xᵢ` over any number of inputs, as one node ([`Value::sum`]).
+            Sum,
+            /// `Σ wᵢ·xᵢ`, as one node ([`Value::dot`]).
+            Dot,
+            /// `b + Σ wᵢ·xᵢ` summed left to right from `b`, as one node ([`Value::affine`]).
+            Affine,
+            /// A user-supplied unary function ([`Value::custom`]).
+            Custom,
+            $( $(#[$um])* $U, )*
+            $( $(#[$bm])* $B, )*
+        }
+
+        impl Op {
+            /// The operation's short printable name (`+`, `*`, `tanh`, ...).
+            pub fn symbol(self) -> &'static str {
+                match self {
+                    Op::Leaf => "",
+                    Op::Sum => "sum",
+                    Op::Dot => "dot",
+                    Op::Affine => "affine",
+                    Op::Custom => "custom",
+                    $( Op::$U => $usym, )*
+                    $( Op::$B => $bsym, )*
+                }
+            }
+
+            /// Forward value of a unary op: `x` is the input, `c` the op's constant.
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn unary_forward(self, x: f64, c: f64) -> f64 {
+                match self {
+                    $( Op::$U => { let $x = x; let $c = c; $uf } )*
+                    _ => unreachable!("not a unary op: {self:?}"),
+                }
+            }
+
+            /// Forward value of a binary op.
+            #[inline(always)]
+            fn binary_forward(self, a: f64, b: f64) -> f64 {
+                match self {
+                    $( Op::$B => { let $a = a; let $b = b; $bf } )*
+                    _ => unreachable!("not a binary op: {self:?}"),
+                }
+            }
+        }
+
+        /// Propagates `adj[root]` back to every node below it, in reverse creation order (the tape order is
+        /// a topological order, so no recursion and no sort are needed). Returns the lowest index of a
+        /// non-leaf node that received a non-zero adjoint (or `root + 1` if none did).
+        #[allow(unused_variables)]
+        #[allow(clippy::neg_multiply)]
+        fn propagate(nodes: &[Node], ops: &[Op], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
+            let mut lowest_interior = root + 1;
+            for i in (0..=root).rev() {
+                let g = adj[i];
+                // A node with a zero adjoint contributes nothing (this also keeps 0·∞ from becoming NaN
+                // on branches the root does not depend on).
+                if g == 0.0 {
+                    continue;
+                }
+                let n = nodes[i];
+                match ops[i] {
+                    Op::Leaf => continue,
+                    Op::Sum => {
+                        let (s, len) = (n.a as usize, n.payload as usize);
+                        for &k in &extra[s..s + len] {
+                            adj[k as usize] += g;
+                        }
+                    }
+                    Op::Dot | Op::Affine => {
+                        let (s, len) = (n.a as usize, n.payload as usize);
+                        let mut items = &extra[s..s + len];
+                        if ops[i] == Op::Affine {
+                            adj[items[0] as usize] += g;
+                            items = &items[1..];
+                        }
+                        for pair in items.chunks_exact(2) {
+                            let (w, x) = (pair[0] as usize, pair[1] as usize);
+                            let (wd, xd) = (nodes[w].data, nodes[x].data);
+                            adj[w] += g * xd;
+                            adj[x] += g * wd;
+                        }
+                    }
+                    // The derivative f'(x) was evaluated when the node was created.
+                    Op::Custom => adj[n.a as usize] += g * f64::from_bits(n.payload),
+                    $( Op::$U => {
+                        let a = n.a as usize;
+                        let ($dx, $dc, $dy) = (nodes[a].data, f64::from_bits(n.payload), n.data);
+                        adj[a] += g * $ud;
+                    } )*
+                    $( Op::$B => {
+                        let (a, b) = (n.a as usize, n.payload as usize);
+                        let ($da, $db, $dz) = (nodes[a].data, nodes[b].data, n.data);
+                        let (ga, gb): (f64, f64) = $bd;
+                        adj[a] += g * ga;
+                        adj[b] += g * gb;
+                    } )*
+                }
+                lowest_interior = i;
+            }
+            lowest_interior
+        }
+    };
+}
+
+ops! {
+    unary {
+        // (x: input, c: the op's constant, y: output)
+        /// `-x`
+        Neg "neg" |x, c| -x, |x, c, y| -1.0;                                  // d/dx (-x) = -1
+        /// `x + c`
+        AddConst "+" |x, c| x + c, |x, c, y| 1.0;                             // d/dx (x + c) = 1
+        /// `c - x`
+        ConstSub "-" |x, c| c - x, |x, c, y| -1.0;                            // d/dx (c - x) = -1
+        /// `x * c`
+        MulConst "*" |x, c| x * c, |x, c, y| c;                               // d/dx (c·x) = c
+        /// `x / c`
+        DivConst "/" |x, c| x / c, |x, c, y| 1.0 / c;                         // d/dx (x/c) = 1/c
+        /// `c / x`
+        ConstDiv "/" |x, c| c / x, |x, c, y| -c / (x * x);                    // d/dx (c/x) = -c/x²
+        /// `x^c`
+        PowConst "pow" |x, c| x.powf(c), |x, c, y| pow_da(x, c);                  // d/dx x^c = c·x^(c-1)
+        /// `e^x`
+        Exp "exp" |x, c| x.exp(), |x, c, y| y;                                // d/dx e^x = e^x
+        /// `ln x`
+        Log "log" |x, c| x.ln(), |x, c, y| 1.0 / x;                           // d/dx ln x = 1/x
+        /// `tanh x`
+        Tanh "tanh" |x, c| x.tanh(), |x, c, y| 1.0 - y * y;                   // d/dx tanh(x) = 1 - tanh(x)²
+        /// `1 / (1 + e^-x)`
+        Sigmoid "sigmoid" |x, c| sigmoid(x), |x, c, y| y * (1.0 - y);         // d/dx σ(x) = σ(x)(1 - σ(x))
+        /// `max(0, x)`
+        Relu "relu" |x, c| if x > 0.0 { x } else { 0.0 }, |x, c, y| if x > 0.0 { 1.0 } else { 0.0 }; // d/dx relu(x) = [x > 0]
+        /// `√x`
+        Sqrt "sqrt" |x, c| x.sqrt(), |x, c, y| 0.5 / y;                       // d/dx √x = 1/(2√x)
+        /// `|x|`
+        Abs "abs" |x, c| x.abs(), |x, c, y| sign(x);                          // d/dx |x| = sign(x), 0 at 0
+    }
+    binary {
+        // (a, b: inputs, z: output) → (dz/da, dz/db)
+        /// `a + b`
+        Add "+" |a, b| a + b, |a, b, z| (1.0, 1.0);                           // d(a+b) = (1, 1)
+        /// `a - b`
+        Sub "-" |a, b| a - b, |a, b, z| (1.0, -1.0);                          // d(a-b) = (1, -1)
+        /// `a * b`
+        Mul "*" |a, b| a * b, |a, b, z| (b, a);                               // d(ab) = (b, a)
+        /// `a / b`
+        Div "/" |a, b| a / b, |a, b, z| (1.0 / b, -z / b);                    // d(a/b) = (1/b, -a/b²)
+        /// `a^b`
+        Pow "pow" |a, b| a.powf(b), |a, b, z| (pow_da(a, b), pow_db(a, z)); // d(a^b) = (b·a^(b-1), a^b·ln a)
+        /// `max(a, b)`
+        Max "max" |a, b| max(a, b), |a, b, z| if a >= b { (1.0, 0.0) } else { (0.0, 1.0) }; // d max = [a ≥ b], [a < b]
+        /// `min(a, b)`
+        Min "min" |a, b| min(a, b), |a, b, z| if a <= b { (1.0, 0.0) } else { (0.0, 1.0) }; // d min = [a ≤ b], [a > b]
+    }
+}
+
+/// Numerically stable logistic function: never evaluates `exp` of a large positive number.
+#[inline]
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[inline]
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+#[inline]
+fn max(a: f64, b: f64) -> f64 {
+    if a >= b {
+        a
+    } else if a < b {
+        b
+    } else {
+        f64::NAN
+    }
+}
+
+#[inline]
+fn min(a: f64, b: f64) -> f64 {
+    if a <= b {
+        a
+    } else if a > b {
+        b
+    } else {
+        f64::NAN
+    }
+}
+
+/// d(a^b)/da = b·a^(b-1), taken as 0 for b = 0 (where the formula would give 0·∞ at a = 0).
+#[inline]
+fn pow_da(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        b * a.powf(b - 1.0)
+    }
+}
+
+/// d(a^b)/db = a^b · ln a. For a = 0 (and b > 0, so a^b = 0) the limit is 0; for a < 0 it is NaN.
+#[inline]
+fn pow_db(a: f64, z: f64) -> f64 {
+    if a == 0.0 {
+        0.0
+    } else {
+        z * a.ln()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The tape
+// ---------------------------------------------------------------------------------------------------
+
+/// One recorded node: 24 bytes. Its operation lives in a parallel `Vec<Op>` (1 byte) and its gradient in a
+/// parallel `Vec<f64>` (8 bytes), 33 bytes per node in all.
+#[derive(Clone, Copy)]
+struct Node {
+    /// The forward value.
+    data: f64,
+    /// Second input (binary ops), the op's constant as f64 bits (unary ops, `Custom`), or the item count
+    /// (n-ary ops).
+    payload: u64,
+    /// First input (unary and binary ops) or the start of the items in `extra` (n-ary ops).
+    a: u32,
+    /// The tape generation this node was created in (see [`Tape::rewind`]).
+    gen: u32,
+}
+
+struct TapeInner {
+    nodes: Vec<Node>,
+    ops: Vec<Op>,
+    /// Gradients; may be shorter than `nodes` (missing entries are 0): grown lazily by `backward`.
+    grad: Vec<f64>,
+    /// Inputs of n-ary nodes.
+    extra: Vec<u32>,
+    labels: BTreeMap<u32, Box<str>>,
+    /// Bumped on every rewind, so that handles to rewound nodes can be told apart from new nodes.
+    gen: u32,
+    /// Range of non-leaf nodes whose gradient may be non-zero (see `backward`).
+    dirty: Option<(u32, u32)>,
+    scratch: Vec<f64>,
+}
+
+thread_local! {
+    static TAPE: RefCell<TapeInner> = const { RefCell::new(TapeInner::new()) };
+}
+
+#[inline(always)]
+fn with_tape<R>(f: impl FnOnce(&mut TapeInner) -> R) -> R {
+    TAPE.with(|t| f(&mut t.borrow_mut()))
+}
+
+#[cold]
+#[inline(never)]
+fn stale_handle(v: Value, len: usize) -> ! {
+    if (v.idx as usize) >= len {
+        panic!(
+            "micrograd: Value #{} was rewound from the tape (the tape now holds {} nodes): \
+             a Value created after a Tape::mark() is invalid after Tape::rewind()/Tape::clear()",
+            v.idx, len
+        )
+    }
+    panic!(
+        "micrograd: Value #{} was rewound from the tape and its slot reused by a newer node: \
+         a Value created after a Tape::mark() is invalid after Tape::rewind()/Tape::clear()",
+        v.idx
+    )
+}
+
+impl TapeInner {
+    const fn new() -> Self {
+        TapeInner {
+            nodes: Vec::new(),
+            ops: Vec::new(),
+            grad: Vec::new(),
+            extra: Vec::new(),
+            labels: BTreeMap::new(),
+            gen: 0,
+            dirty: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The node behind a handle, or a panic with a clear message if the handle is stale.
+    #[inline(always)]
+    fn node(&self, v: Value) -> &Node {
+        match self.nodes.get(v.idx as usize) {
+            Some(n) if n.gen == v.gen => n,
+            _ => stale_handle(v, self.nodes.len()),
+        }
+    }
+
+    #[inline(always)]
+    fn data(&self, v: Value) -> f64 {
+        self.node(v).data
+    }
+
+    #[inline(always)]
+    fn push(&mut self, op: Op, data: f64, a: u32, payload: u64) -> Value {
+        let idx = self.nodes.len();
+        if idx >= NO_INPUT as usize {
+            too_many_nodes();
+        }
+        let gen = self.gen;
+        self.nodes.push(Node {
+            data,
+            payload,
+            a,
+            gen,
+        });
+        self.ops.push(op);
+        Value {
+            idx: idx as u32,
+            gen,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn grad(&self, v: Value) -> f64 {
+        self.node(v);
+        self.grad.get(v.idx as usize).copied().unwrap_or(0.0)
+    }
+
+    fn grad_mut(&mut self, v: Value) -> &mut f64 {
+        self.node(v);
+        let i = v.idx as usize;
+        if self.grad.len() <= i {
+            self.grad.resize(i + 1, 0.0);
+        }
+        &mut self.grad[i]
+    }
+
+    fn mark_dirty(&mut self, lo: u32, hi: u32) {
+        self.dirty = Some(match self.dirty {
+            None => (lo, hi),
+            Some((l, h)) => (l.min(lo), h.max(hi)),
+        });
+    }
+
+    fn backward(&mut self, root: Value) {
+        self.node(root);
+        let r = root.idx as usize;
+        if self.grad.len() <= r {
+            self.grad.resize(r + 1, 0.0);
+        }
+        let clean = match self.dirty {
+            None => true,
+            Some((lo, _)) => lo as usize > r,
+        };
+        let lowest = if clean {
+            // Fast path: every non-leaf gradient at or below the root is zero, so adjoints can be
+            // accumulated in place (leaves just add up, as they should).
+            self.grad[r] += 1.0;
+            propagate(&self.nodes, &self.ops, &self.extra, &mut self.grad, r)
+        } else {
+            // Some interior node already holds a gradient from an earlier backward pass: compute this
+            // pass's adjoints separately, then add them in, so old gradients are not propagated twice.
+            let mut adj = std::mem::take(&mut self.scratch);
+            adj.clear();
+            adj.resize(r + 1, 0.0);
+            adj[r] = 1.0;
+            let lowest = propagate(&self.nodes, &self.ops, &self.extra, &mut adj, r);
+            for (g, a) in self.grad[..=r].iter_mut().zip(&adj) {
+                *g += a;
+            }
+            self.scratch = adj;
+            lowest
+        };
+        if lowest <= r {
+            self.mark_dirty(lowest as u32, r as u32);
+        }
+    }
+
+    fn rewind(&mut self, mark: Mark) {
+        let n = mark.nodes as usize;
+        assert!(
+            n <= self.nodes.len() && mark.extra as usize <= self.extra.len(),
+            "micrograd: Tape::rewind to a mark above the tape's current length ({} > {} nodes): \
+             the mark was taken before an earlier rewind to a lower mark",
+            n,
+            self.nodes.len()
+        );
+        self.nodes.truncate(n);
+        self.ops.truncate(n);
+        self.grad.truncate(n);
+        self.extra.truncate(mark.extra as usize);
+        if self.labels.range(mark.nodes..).next().is_some() {
+            self.labels.split_off(&mark.nodes);
+        }
+        self.dirty = match self.dirty {
+            Some((lo, hi)) if (lo as usize) < n => Some((lo, hi.min(mark.nodes.saturating_sub(1)))),
+            _ => None,
+        };
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            // After 2^32 rewinds a generation number could repeat; start numbering afresh by clearing.
+            self.nodes.clear();
+            self.ops.clear();
+            self.grad.clear();
+            self.extra.clear();
+            self.labels.clear();
+            self.dirty = None;
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn too_many_nodes() -> ! {
+    panic!(
+        "micrograd: the tape is full ({} nodes); rewind or clear it",
+        NO_INPUT
+    )
+}
+
+/// A position on the tape, taken with [`Tape::mark`] and returned to with [`Tape::rewind`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    nodes: u32,
+    extra: u32,
+}
+
+impl Mark {
+    /// The number of nodes on the tape when the mark was taken.
+    pub fn len(&self) -> usize {
+        self.nodes as usize
+    }
+
+    /// Whether the mark is at the start of the tape.
+    pub fn is_empty(&self) -> bool {
+        self.nodes == 0
+    }
+}
+
+/// The current thread's tape: the arena every [`Value`] of this thread lives in.
+///
+/// Nodes are appended in creation order, which is also a topological order of the graph, so
+/// [`Value::backward`] is a single reverse sweep. The tape only grows; a training loop keeps its memory
+/// flat by taking a [`Tape::mark`] after creating the model's parameters and calling [`Tape::rewind`] at
+/// the end of every step, which drops every node created since the mark.
+///
+/// ```
+/// use micrograd::{Tape, Value};
+///
+/// let w = Value::new(0.5);                 // a parameter: lives below the mark
+/// let mark = Tape::mark();
+/// for _ in 0..3 {
+///     let loss = (w * 3.0 - 1.0).pow(2.0);
+///     loss.backward();
+///     w.set_data(w.data() - 0.05 * w.grad());
+///     w.zero_grad();
+///     Tape::rewind(mark);                  // `loss` and its graph are gone, `w` stays
+/// }
+/// assert_eq!(Tape::len(), mark.len());
+/// ```
+pub struct Tape {
+    _private: (),
+}
+
+impl Tape {
+    /// Bytes of tape memory per node (node record, op tag, gradient), not counting spare `Vec` capacity
+    /// or the inputs of n-ary nodes (4 bytes per input).
+    pub const BYTES_PER_NODE: usize =
+        std::mem::size_of::<Node>() + std::mem::size_of::<Op>() + std::mem::size_of::<f64>();
+
+    /// Number of nodes on the current thread's tape.
+    pub fn len() -> usize {
+        with_tape(|t| t.nodes.len())
+    }
+
+    /// Whether the current thread's tape is empty.
+    pub fn is_empty() -> bool {
+        Self::len() == 0
+    }
+
+    /// The current end of the tape, to [`rewind`](Tape::rewind) to later.
+    pub fn mark() -> Mark {
+        with_tape(|t| Mark {
+            nodes: t.nodes.len() as u32,
+            extra: t.extra.len() as u32,
+        })
+    }
+
+    /// Drops every node created after `mark`, keeping the memory for reuse.
+    ///
+    /// Values created before the mark (a model's parameters) stay valid, with their data and grads.
+    /// Using a Value created after the mark panics from now on, with a message saying so; it never
+    /// reads another node's numbers.
+    ///
+    /// # Panics
+    /// If the tape was already rewound below `mark`.
+    pub fn rewind(mark: Mark) {
+        with_tape(|t| t.rewind(mark))
+    }
+
+    /// Drops every node. Every existing Value becomes invalid.
+    pub fn clear() {
+        Self::rewind(Mark { nodes: 0, extra: 0 });
+        with_tape(|t| {
+            t.grad.clear();
+            t.dirty = None;
+        });
+    }
+
+    /// Clears all tape memory, including spare capacity.
+    pub fn shrink_to_fit() {
+        with_tape(|t| {
+            t.nodes.shrink_to_fit();
+            t.ops.shrink_to_fit();
+            t.grad.shrink_to_fit();
+            t.extra.shrink_to_fit();
+            t.scratch = Vec::new();
+        });
+    }
+
+    /// Reserves room for `additional` more nodes, so that building a graph of known size does not
+    /// reallocate.
+    pub fn reserve(additional: usize) {
+        with_tape(|t| {
+            t.nodes.reserve(additional);
+            t.ops.reserve(additional);
+        });
+    }
+
+    /// Sets the gradient of every node on the tape to zero.
+    pub fn zero_grad() {
+        with_tape(|t| {
+            t.grad.iter_mut().for_each(|g| *g = 0.0);
+            t.dirty = None;
+        });
+    }
+
+    /// Bytes currently allocated by the tape's buffers (capacity, not length).
+    pub fn allocated_bytes() -> usize {
+        with_tape(|t| {
+            t.nodes.capacity() * std::mem::size_of::<Node>()
+                + t.ops.capacity()
+                + (t.grad.capacity() + t.scratch.capacity()) * 8
+                + t.extra.capacity() * 4
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Value
+// ---------------------------------------------------------------------------------------------------
+
+/// A scalar in a computation graph: micrograd's `Value`.
+///
+/// A `Value` is a small `Copy` handle (8 bytes) to a node on the current thread's [`Tape`], so
+/// expressions need no `.clone()` and no `&`. Arithmetic works between Values and with `f64` on either
+/// side; every result is a new node that remembers its operation and inputs.
+///
+/// ```
+/// use micrograd::Value;
+///
+/// let a = Value::new(-4.0);
+/// let b = Value::new(2.0);
+/// let c = (a * b + 1.0).relu() + 2.0 * a / b - a.pow(2.0);
+/// c.backward();
+/// assert_eq!(c.data(), -20.0);
+/// assert_eq!(a.grad(), -7.0);   // d/da [relu(ab+1) + 2a/b - a²] = 0 + 2/b - 2a
+/// assert_eq!(b.grad(), 2.0);    // d/db = 0 - 2a/b²
+/// ```
+///
+/// Values are tied to the thread that created them (`Value` is neither `Send` nor `Sync`). Equality
+/// (`==`) compares node identity, not numbers: compare `a.data()` for that.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Value {
+    idx: u32,
+    gen: u32,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Value {
+    /// A new leaf holding `data`, with gradient 0.
+    #[inline]
+    pub fn new(data: f64) -> Value {
+        with_tape(|t| t.push(Op::Leaf, data, NO_INPUT, 0))
+    }
+
+    #[inline(always)]
+    fn unary(self, op: Op, c: f64) -> Value {
+        with_tape(|t| {
+            let x = t.data(self);
+            t.push(op, op.unary_forward(x, c), self.idx, c.to_bits())
+        })
+    }
+
+    #[inline(always)]
+    fn binary(self, op: Op, other: Value) -> Value {
+        with_tape(|t| {
+            let (a, b) = (t.data(self), t.data(other));
+            t.push(op, op.binary_forward(a, b), self.idx, other.idx as u64)
+        })
+    }
+
+    /// The forward value.
+    #[inline]
+    pub fn data(self) -> f64 {
+        with_tape(|t| t.data(self))
+    }
+
+    /// The gradient accumulated by [`backward`](Value::backward) calls since it was last zeroed.
+    #[inline]
+    pub fn grad(self) -> f64 {
+        with_tape(|t| t.grad(self))
+    }
+
+    /// Overwrites the forward value (an optimizer step on a parameter). Nodes already computed from this
+    /// one are not recomputed.
+    #[inline]
+    pub fn set_data(self, data: f64) {
+        with_tape(|t| {
+            t.node(self);
+            t.nodes[self.idx as usize].data = data;
+        })
+    }
+
+    /// Overwrites the gradient.
+    pub fn set_grad(self, grad: f64) {
+        with_tape(|t| {
+            *t.grad_mut(self) = grad;
+            if t.ops[self.idx as usize] != Op::Leaf && grad != 0.0 {
+                t.mark_dirty(self.idx, self.idx);
+            }
+        })
+    }
+
+    /// Sets the gradient to zero.
+    #[inline]
+    pub fn zero_grad(self) {
+        with_tape(|t| {
+            t.node(self);
+            if let Some(g) = t.grad.get_mut(self.idx as usize) {
+                *g = 0.0;
+            }
+        })
+    }
+
+    /// Backpropagation: adds `d self / d node` to the gradient of every node `self` depends on
+    /// (including `self`, whose gradient grows by 1), by the chain rule in reverse topological order.
+    ///
+    /// Gradients **accumulate**, as with micrograd's `+=`: call it twice without zeroing and every
+    /// gradient doubles. Zero them with [`Value::zero_grad`] (per value), [`Tape::zero_grad`] (all) or
+    /// `Module::zero_grad` in `nn`. A value used along several paths gets the sum over all of them.
+    /// Nodes that `self` does not depend on are untouched. Iterative, so any depth works.
+    ///
+    /// (micrograd sets the root's gradient to 1 instead of adding 1, and re-propagates the gradients
+    /// intermediate nodes already hold, so its gradients after a second call without zeroing are
+    /// not the sum of two passes; here they are.)
+    pub fn backward(self) {
+        with_tape(|t| t.backward(self))
+    }
+
+    /// The operation that produced this value.
+    pub fn op(self) -> Op {
+        with_tape(|t| {
+            t.node(self);
+            t.ops[self.idx as usize]
+        })
+    }
+
+    /// The values this one was computed from, in order (for [`Value::dot`]: `w0, x0, w1, x1, ...`;
+    /// for [`Value::affine`]: `b, w0, x0, ...`). Empty for leaves.
+    pub fn inputs(self) -> Vec<Value> {
+        with_tape(|t| {
+            let n = *t.node(self);
+            let handle = |i: u32| Value {
+                idx: i,
+                gen: t.nodes[i as usize].gen,
+                _not_send: PhantomData,
+            };
+            match t.ops[self.idx as usize] {
+                Op::Leaf => vec![],
+                Op::Sum | Op::Dot | Op::Affine => {
+                    let (s, len) = (n.a as usize, n.payload as usize);
+                    t.extra[s..s + len].iter().map(|&i| handle(i)).collect()
+                }
+                op if is_binary(op) => vec![handle(n.a), handle(n.payload as u32)],
+                _ => vec![handle(n.a)],
+            }
+        })
+    }
+
+    /// The constant of a unary op with a constant (`x + c`, `x * c`, `x^c`, ...), or for
+    /// [`Value::custom`] the derivative `f'(x)` it recorded; `None` for other ops.
+    pub fn constant(self) -> Option<f64> {
+        with_tape(|t| {
+            let n = *t.node(self);
+            let op = t.ops[self.idx as usize];
+            match op {
+                Op::AddConst
+                | Op::ConstSub
+                | Op::MulConst
+                | Op::DivConst
+                | Op::ConstDiv
+                | Op::PowConst
+                | Op::Custom => Some(f64::from_bits(n.payload)),
+                _ => None,
+            }
+        })
+    }
+
+    /// A position that identifies this node on its tape (its creation index).
+    pub fn id(self) -> usize {
+        self.idx as usize
+    }
+
+    /// Whether this handle still refers to a live node (false after its node was rewound).
+    pub fn is_alive(self) -> bool {
+        with_tape(|t| matches!(t.nodes.get(self.idx as usize), Some(n) if n.gen == self.gen))
+    }
+
+    /// Attaches a label, shown by the graph picture.
+    pub fn set_label(self, label: &str) {
+        with_tape(|t| {
+            t.node(self);
+            t.labels.insert(self.idx, label.into());
+        })
+    }
+
+    /// Attaches a label and returns `self`: `let x = Value::new(2.0).with_label("x");`
+    pub fn with_label(self, label: &str) -> Value {
+        self.set_label(label);
+        self
+    }
+
+    /// The label, if one was attached.
+    pub fn label(self) -> Option<String> {
+        with_tape(|t| {
+            t.node(self);
+            t.labels.get(&self.idx).map(|s| s.to_string())
+        })
+    }
+
+    /// `max(0, x)`. The derivative is 1 for x > 0 and 0 for x ≤ 0 (so 0 at 0, as in micrograd).
+    #[inline]
+    pub fn relu(self) -> Value {
+        self.unary(Op::Relu, 0.0)
+    }
+
+    /// `tanh(x)`, in [-1, 1] for every finite x (no overflow for |x| up to `f64::MAX`); derivative
+    /// `1 - tanh(x)²`, which underflows to exactly 0 for |x| ≳ 19.
+    #[inline]
+    pub fn tanh(self) -> Value {
+        self.unary(Op::Tanh, 0.0)
+    }
+
+    /// `e^x`; overflows to `inf` for x > 709.78 (and its derivative with it).
+    #[inline]
+    pub fn exp(self) -> Value {
+        self.unary(Op::Exp, 0.0)
+    }
+
+    /// Natural logarithm `ln x`: `-inf` at 0, NaN for x < 0; derivative `1/x`.
+    #[inline]
+    pub fn log(self) -> Value {
+        self.unary(Op::Log, 0.0)
+    }
+
+    /// The logistic function `1/(1 + e^-x)`, computed without overflow for any x; derivative
+    /// `σ(x)(1 - σ(x))`.
+    #[inline]
+    pub fn sigmoid(self) -> Value {
+        self.unary(Op::Sigmoid, 0.0)
+    }
+
+    /// `√x`: NaN for x < 0; the derivative `1/(2√x)` is `+inf` at 0.
+    #[inline]
+    pub fn sqrt(self) -> Value {
+        self.unary(Op::Sqrt, 0.0)
+    }
+
+    /// `|x|`; derivative `sign(x)`, taken as 0 at 0.
+    #[inline]
+    pub fn abs(self) -> Value {
+        self.unary(Op::Abs, 0.0)
+    }
+
+    /// `self` raised to a power: an `f64` (or integer) exponent, as micrograd's `x**k`, or a `Value`.
+    ///
+    /// * Constant exponent `k`: `x^k` with derivative `k·x^(k-1)`. At x = 0 that is 0 for k > 1, 1 for
+    ///   k = 1, `inf` for k < 1. A negative base works for integer k (`(-2)^3 = -8`) and gives NaN for
+    ///   fractional k.
+    /// * Value exponent `b`: `a^b` with `d/da = b·a^(b-1)` and `d/db = a^b·ln a`. For a > 0 both are
+    ///   ordinary. For a = 0, `d/db` is taken as 0 (its limit for b > 0). For a **negative base** the
+    ///   value and `d/da` are defined when b is an integer, but `d/db` is NaN: a real power of a negative
+    ///   number does not exist for non-integer exponents, so there is no derivative in b. The NaN lands
+    ///   only in the exponent's gradient.
+    ///
+    /// ```
+    /// use micrograd::Value;
+    /// let x = Value::new(3.0);
+    /// let y = x.pow(2) + x.pow(0.5) + x.pow(Value::new(2.0));
+    /// y.backward();
+    /// assert!((x.grad() - (6.0 + 0.5 / 3f64.sqrt() + 6.0)).abs() < 1e-12);
+    /// ```
+    #[inline]
+    pub fn pow<E: Exponent>(self, exponent: E) -> Value {
+        exponent.pow_of(self)
+    }
+
+    /// `max(self, other)`; the gradient goes to `self` on ties.
+    pub fn max(self, other: impl Into<Value>) -> Value {
+        self.binary(Op::Max, other.into())
+    }
+
+    /// `min(self, other)`; the gradient goes to `self` on ties.
+    pub fn min(self, other: impl Into<Value>) -> Value {
+        self.binary(Op::Min, other.into())
+    }
+
+    /// A user-defined unary operation: `f` gives the value and `df` its derivative, both evaluated once,
+    /// now, at `self.data()`. The node stores `f'(x)`, so no closure is kept.
+    ///
+    /// ```
+    /// use micrograd::Value;
+    /// let x = Value::new(0.5);
+    /// let y = x.custom(f64::sin, f64::cos); // y = sin(x), dy/dx = cos(x)
+    /// y.backward();
+    /// assert_eq!(y.data(), 0.5f64.sin());
+    /// assert_eq!(x.grad(), 0.5f64.cos());
+    /// ```
+    pub fn custom(self, f: impl FnOnce(f64) -> f64, df: impl FnOnce(f64) -> f64) -> Value {
+        let x = self.data();
+        let (y, d) = (f(x), df(x));
+        with_tape(|t| t.push(Op::Custom, y, self.idx, d.to_bits()))
+    }
+
+    /// `Σ xᵢ` over all the items, as a single node, summed left to right from 0.
+    /// An empty iterator gives a node holding 0.
+    ///
+    /// ```
+    /// use micrograd::Value;
+    /// let xs: Vec<Value> = (1..=4).map(|i| Value::new(i as f64)).collect();
+    /// let s = Value::sum(xs.iter().copied());
+    /// s.backward();
+    /// assert_eq!(s.data(), 10.0);
+    /// assert!(xs.iter().all(|x| x.grad() == 1.0));
+    /// ```
+    pub fn sum<I: IntoIterator<Item = Value>>(items: I) -> Value {
+        // The iterator may itself create values, so it runs before the tape is borrowed.
+        let items: Vec<Value> = items.into_iter().collect();
+        Self::sum_slice(&items)
+    }
+
+    /// [`Value::sum`] of a slice, without collecting.
+    pub fn sum_slice(items: &[Value]) -> Value {
+        with_tape(|t| {
+            let start = t.extra.len();
+            let mut acc = 0.0;
+            t.extra.reserve(items.len());
+            for &v in items {
+                acc += t.data(v);
+                t.extra.push(v.idx);
+            }
+            let len = t.extra.len() - start;
+            t.push(Op::Sum, acc, start as u32, len as u64)
+        })
+    }
+
+    /// The dot product `Σ wᵢ·xᵢ`, summed left to right from 0, as a single node.
+    ///
+    /// # Panics
+    /// If the slices differ in length.
+    ///
+    /// ```
+    /// use micrograd::Value;
+    /// let w = [Value::new(2.0), Value::new(-1.0)];
+    /// let x = [Value::new(3.0), Value::new(4.0)];
+    /// let y = Value::dot(&w, &x);
+    /// y.backward();
+    /// assert_eq!(y.data(), 2.0);
+    /// assert_eq!((w[0].grad(), x[1].grad()), (3.0, -1.0));
+    /// ```
+    pub fn dot(w: &[Value], x: &[Value]) -> Value {
+        Self::dot_impl(None, w, x)
+    }
+
+    /// `b + Σ wᵢ·xᵢ`, summed left to right starting from `b` (micrograd's neuron, bit for bit), as a
+    /// single node.
+    ///
+    /// # Panics
+    /// If the slices differ in length.
+    pub fn affine(b: Value, w: &[Value], x: &[Value]) -> Value {
+        Self::dot_impl(Some(b), w, x)
+    }
+
+    fn dot_impl(bias: Option<Value>, w: &[Value], x: &[Value]) -> Value {
+        assert_eq!(
+            w.len(),
+            x.len(),
+            "micrograd: dot product of {} weights with {} inputs",
+            w.len(),
+            x.len()
+        );
+        with_tape(|t| {
+            let start = t.extra.len();
+            let mut acc = 0.0;
+            if let Some(b) = bias {
+                acc = t.data(b);
+                t.extra.push(b.idx);
+            }
+            t.extra.reserve(2 * w.len());
+            for (&wi, &xi) in w.iter().zip(x) {
+                acc += t.data(wi) * t.data(xi);
+                t.extra.push(wi.idx);
+                t.extra.push(xi.idx);
+            }
+            let len = t.extra.len() - start;
+            let op = if bias.is_some() { Op::Affine } else { Op::Dot };
+            t.push(op, acc, start as u32, len as u64)
+        })
+    }
+}
+
+fn is_binary(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Max | Op::Min
+    )
+}
+
+/// What [`Value::pow`] accepts as an exponent: `f64`, `i32` or `Value`.
+pub trait Exponent: sealed::Sealed {
+    #[doc(hidden)]
+    fn pow_of(self, base: Value) -> Value;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for i32 {}
+    impl Sealed for super::Value {}
+}
+
+impl Exponent for f64 {
+    #[inline]
+    fn pow_of(self, base: Value) -> Value {
+        base.unary(Op::PowConst, self)
+    }
+}
+
+impl Exponent for i32 {
+    #[inline]
+    fn pow_of(self, base: Value) -> Value {
+        base.unary(Op::PowConst, self as f64)
+    }
+}
+
+impl Exponent for Value {
+    #[inline]
+    fn pow_of(self, base: Value) -> Value {
+        base.binary(Op::Pow, self)
+    }
+}
+
+impl From<f64> for Value {
+    /// A new leaf.
+    fn from(x: f64) -> Value {
+        Value::new(x)
+    }
+}
+
+impl Default for Value {
+    /// A new leaf holding 0.
+    fn default() -> Value {
+        Value::new(0.0)
+    }
+}
+
+impl fmt::Display for Value {
+    /// `Value(data=2.0000, grad=0.0000)`, like micrograd; the precision can be set (`{:.2}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = f.precision().unwrap_or(4);
+        write!(
+            f,
+            "Value(data={:.p$}, grad={:.p$})",
+            self.data(),
+            self.grad()
+        )
+    }
+}
+
+impl fmt::Debug for Value {
+    /// Never panics, even for a rewound handle.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.is_alive() {
+            return write!(f, "Value(#{}, rewound)", self.idx);
+        }
+        write!(
+            f,
+            "Value(#{}, {:?}, data={:?}, grad={:?})",
+            self.idx,
+            self.op(),
+            self.data(),
+            self.grad()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Operators
+// ---------------------------------------------------------------------------------------------------
+
+macro_rules! binary_operator {
+    ($Trait:ident, $method:ident, $Assign:ident, $assign:ident, $op:expr,
+     |$v:ident, $c:ident| $with_const:expr, |$c2:ident, $v2:ident| $const_with:expr) => {
+        impl $Trait for Value {
+            type Output = Value;
+            #[inline]
+            fn $method(self, rhs: Value) -> Value {
+                self.binary($op, rhs)
+            }
+        }
+        impl $Trait<f64> for Value {
+            type Output = Value;
+            #[inline]
+            fn $method(self, $c: f64) -> Value {
+                let $v = self;
+                $with_const
+            }
+        }
+        impl $Trait<Value> for f64 {
+            type Output = Value;
+            #[inline]
+            fn $method(self, $v2: Value) -> Value {
+                let $c2 = self;
+                $const_with
+            }
+        }
+        impl $Assign for Value {
+            #[inline]
+            fn $assign(&mut self, rhs: Value) {
+                *self = $Trait::$method(*self, rhs);
+            }
+        }
+        impl $Assign<f64> for Value {
+            #[inline]
+            fn $assign(&mut self, rhs: f64) {
+                *self = $Trait::$method(*self, rhs);
+            }
+        }
+    };
+}
+
+binary_operator!(
+    Add,
+    add,
+    AddAssign,
+    add_assign,
+    Op::Add,
+    |v, c| v.unary(Op::AddConst, c),
+    |c, v| v.unary(Op::AddConst, c)
+);
+binary_operator!(
+    Sub,
+    sub,
+    SubAssign,
+    sub_assign,
+    Op::Sub,
+    |v, c| v.unary(Op::AddConst, -c),
+    |c, v| v.unary(Op::ConstSub, c)
+);
+binary_operator!(
+    Mul,
+    mul,
+    MulAssign,
+    mul_assign,
+    Op::Mul,
+    |v, c| v.unary(Op::MulConst, c),
+    |c, v| v.unary(Op::MulConst, c)
+);
+binary_operator!(
+    Div,
+    div,
+    DivAssign,
+    div_assign,
+    Op::Div,
+    |v, c| v.unary(Op::DivConst, c),
+    |c, v| v.unary(Op::ConstDiv, c)
+);
+
+impl Neg for Value {
+    type Output = Value;
+    #[inline]
+    fn neg(self) -> Value {
+        self.unary(Op::Neg, 0.0)
+    }
+}
+
+impl Sum for Value {
+    /// One n-ary [`Op::Sum`] node (see [`Value::sum`]).
+    fn sum<I: Iterator<Item = Value>>(iter: I) -> Value {
+        Value::sum(iter)
+    }
+}
+
+impl<'a> Sum<&'a Value> for Value {
+    fn sum<I: Iterator<Item = &'a Value>>(iter: I) -> Value {
+        Value::sum(iter.copied())
+    }
+}
+
+impl Product for Value {
+    /// `x0 * x1 * ...` as a chain of `*` nodes; an empty product is a leaf holding 1.
+    fn product<I: Iterator<Item = Value>>(mut iter: I) -> Value {
+        match iter.next() {
+            None => Value::new(1.0),
+            Some(first) => iter.fold(first, |acc, x| acc * x),
+        }
+    }
+}
+
+impl<'a> Product<&'a Value> for Value {
+    fn product<I: Iterator<Item = &'a Value>>(iter: I) -> Value {
+        iter.copied().product()
+    }
+}
