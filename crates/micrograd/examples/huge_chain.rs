@@ -25,7 +25,11 @@ fn main() {
     let mut y = x;
     for i in 0..n {
         // y ← y·(1 + 1e-8) and y ← tanh-free cheap ops, alternating mul and add-constant
-        y = if i % 2 == 0 { y * 1.000_000_01 } else { y + 0.0 };
+        y = if i % 2 == 0 {
+            y * 1.000_000_01
+        } else {
+            y + 0.0
+        };
     }
     let built = t0.elapsed();
     y.backward();
@@ -39,7 +43,10 @@ fn main() {
         (total - built).as_secs_f64(),
         total.as_secs_f64() * 1e9 / n as f64
     );
-    println!("dy/dx = {} (expected {expected}, relative error {rel:.1e})", x.grad());
+    println!(
+        "dy/dx = {} (expected {expected}, relative error {rel:.1e})",
+        x.grad()
+    );
     Tape::clear();
     Tape::shrink_to_fit();
     let peak = peak_rss_bytes();
