@@ -49,5 +49,7 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod loss;
+pub mod optim;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
