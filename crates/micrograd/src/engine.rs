@@ -118,8 +118,11 @@ macro_rules! ops {
         #[allow(unused_variables, clippy::neg_multiply)]
         fn propagate(nodes: &[Node], consts: &[f64], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
             let mut lowest_interior = root + 1;
+            // When a node's input is the node just below it (a chain), the input's new adjoint is handed
+            // to the next iteration in a register instead of being re-read from memory.
+            let mut carry = (usize::MAX, 0.0);
             for i in (0..=root).rev() {
-                let g = adj[i];
+                let g = if carry.0 == i { carry.1 } else { adj[i] };
                 // A node with a zero adjoint contributes nothing (this also keeps 0·∞ from becoming NaN
                 // on branches the root does not depend on).
                 if g == 0.0 {
@@ -153,19 +156,35 @@ macro_rules! ops {
                     $( Op::$U => {
                         let a = n.a as usize;
                         let ($dx, $dy) = (nodes[a].data, n.data);
-                        adj[a] += g * $ud;
+                        let v = adj[a] + g * $ud;
+                        adj[a] = v;
+                        if a + 1 == i {
+                            carry = (a, v);
+                        }
                     } )*
                     $( Op::$S => {
                         let a = n.a as usize;
                         let ($sdx, $dc, $sdy) = (nodes[a].data, consts[n.b as usize], n.data);
-                        adj[a] += g * $sd;
+                        let v = adj[a] + g * $sd;
+                        adj[a] = v;
+                        if a + 1 == i {
+                            carry = (a, v);
+                        }
                     } )*
                     $( Op::$B => {
                         let (a, b) = (n.a as usize, n.b as usize);
                         let ($da, $db, $dz) = (nodes[a].data, nodes[b].data, n.data);
                         let (ga, gb): (f64, f64) = $bd;
-                        adj[a] += g * ga;
-                        adj[b] += g * gb;
+                        let va = adj[a] + g * ga;
+                        adj[a] = va;
+                        let vb = adj[b] + g * gb;
+                        adj[b] = vb;
+                        // (if a == b, `vb` already includes both contributions)
+                        if b + 1 == i {
+                            carry = (b, vb);
+                        } else if a + 1 == i {
+                            carry = (a, va);
+                        }
                     } )*
                 }
                 lowest_interior = i;
