@@ -39,7 +39,8 @@ pub trait Optimizer {
     /// change). Pass the same parameters, in the same order, on every call.
     ///
     /// # Panics
-    /// If `params` has a different length than on the first call.
+    /// If the optimizer keeps per-parameter state (SGD with momentum, Adam, AdamW) and `params` has a
+    /// different length than on the first call.
     fn step(&mut self, params: &[Value]);
 
     /// The learning rate the next [`step`](Optimizer::step) will use.
