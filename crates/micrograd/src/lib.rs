@@ -51,3 +51,4 @@
 pub mod engine;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
+pub mod gpt;
