@@ -874,6 +874,12 @@ impl Adam {
     /// # Panics
     /// If `params.len()` differs from the `n_params` given to [`Adam::new`].
     pub fn step(&mut self, params: &[Value]) {
+        self.update(params, true);
+    }
+
+    /// The update, zeroing each parameter's gradient if `zero_grads` (the [`Trainer`] zeroes the
+    /// whole tape's gradients in one sweep instead).
+    fn update(&mut self, params: &[Value], zero_grads: bool) {
         assert_eq!(
             params.len(),
             self.m.len(),
@@ -894,7 +900,9 @@ impl Adam {
             let m_hat = *m / c1;
             let v_hat = *v / c2;
             p.set_data(p.data() - lr_t * m_hat / (v_hat.sqrt() + eps));
-            p.zero_grad();
+            if zero_grads {
+                p.zero_grad();
+            }
         }
         self.step += 1;
     }
@@ -904,8 +912,9 @@ impl Adam {
 /// model to its loss, backward, Adam update, zero the gradients, and rewind the tape to the mark taken
 /// in [`Trainer::new`] so memory stays flat.
 ///
-/// Create the trainer right after the model (everything created on the tape after
-/// [`Trainer::new`] is dropped at the end of each step).
+/// Create the trainer right after the model: everything created on the tape after
+/// [`Trainer::new`] is dropped at the end of each step, and the gradient of every value on the tape
+/// (the parameters, and anything created before the trainer) is zeroed.
 pub struct Trainer {
     model: Gpt,
     params: Vec<Value>,
@@ -963,10 +972,13 @@ impl Trainer {
                 });
             }
             loss.backward();
-            self.adam.step(&self.params);
+            self.adam.update(&self.params, false);
             Ok(l)
         });
         Tape::rewind(self.mark);
+        // microgpt zeroes every gradient after the update; after the rewind the tape holds only the
+        // parameters (and whatever was created before the trainer), so one sweep does it.
+        Tape::zero_grad();
         result
     }
 }
