@@ -841,6 +841,8 @@ pub struct Adam {
     step: usize,
     m: Vec<f64>,
     v: Vec<f64>,
+    /// Scratch: the gradients, then the step sizes.
+    delta: Vec<f64>,
 }
 
 impl Adam {
@@ -855,6 +857,7 @@ impl Adam {
             step: 0,
             m: vec![0.0; n_params],
             v: vec![0.0; n_params],
+            delta: Vec::with_capacity(n_params),
         }
     }
 
@@ -893,13 +896,20 @@ impl Adam {
         let c1 = 1.0 - self.beta1.powf(t);
         let c2 = 1.0 - self.beta2.powf(t);
         let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
-        for ((p, m), v) in params.iter().zip(&mut self.m).zip(&mut self.v) {
-            let g = p.grad();
+        // Three passes: gather the gradients, compute every step size in a plain f64 loop (which
+        // the compiler vectorizes: the divisions and square roots dominate), apply them.
+        self.delta.clear();
+        self.delta.extend(params.iter().map(|p| p.grad()));
+        for ((d, m), v) in self.delta.iter_mut().zip(&mut self.m).zip(&mut self.v) {
+            let g = *d;
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * (g * g);
             let m_hat = *m / c1;
             let v_hat = *v / c2;
-            p.set_data(p.data() - lr_t * m_hat / (v_hat.sqrt() + eps));
+            *d = lr_t * m_hat / (v_hat.sqrt() + eps);
+        }
+        for (p, &d) in params.iter().zip(&self.delta) {
+            p.set_data(p.data() - d);
             if zero_grads {
                 p.zero_grad();
             }
