@@ -588,6 +588,26 @@ impl Gpt {
         Ok(self.forward(token, pos, cache, &mut s))
     }
 
+    /// An upper bound on the tape entries (nodes plus n-ary inputs) of a forward pass over `n`
+    /// positions; the tape addresses at most 2^32, so refuse well before that.
+    fn check_graph_size(&self, n: usize) -> Result<(), GptError> {
+        let (e, v, l) = (
+            self.config.n_embd as u128,
+            self.vocab.size() as u128,
+            self.config.n_layer as u128,
+        );
+        let n = n as u128;
+        let per_pos = l * (30 * e * e + 12 * e * n + 16 * e) + 6 * v * e + 8 * e + 8 * v + 16;
+        let total = n * per_pos + Tape::len() as u128;
+        if total > 1 << 31 {
+            return Err(GptError::Tokens(format!(
+                "{n} positions of this model need about {total} graph entries, more than the tape \
+                 holds; use a smaller model or block_size"
+            )));
+        }
+        Ok(())
+    }
+
     fn forward(
         &self,
         token: usize,
@@ -680,6 +700,7 @@ impl Gpt {
             )));
         }
         let n = self.config.block_size.min(tokens.len() - 1);
+        self.check_graph_size(n)?;
         let mut cache = self.cache();
         let mut s = Scratch::default();
         let mut losses = Vec::with_capacity(n);
@@ -707,6 +728,8 @@ impl Gpt {
         }
         // `l / temperature` is `l * temperature**-1` in microgpt's Value.
         let inv_t = temperature.powf(-1.0);
+        self.check_graph_size(self.config.block_size)
+            .map_err(|e| GptError::Sampling(e.to_string()))?;
         let mark = Tape::mark();
         let mut cache = self.cache();
         let mut s = Scratch::default();

@@ -307,3 +307,27 @@ fn save_and_load_round_trip_exactly() {
     assert!(err.to_string().starts_with("vocabulary:"), "{err}");
     Tape::clear();
 }
+
+#[test]
+fn a_graph_too_large_for_the_tape_is_refused() {
+    // A small model with a huge block size: 60,000 positions of attention would need ~10^11 tape
+    // entries; the refusal comes before anything is built.
+    let vocab = Vocab::from_docs(["ab"]);
+    let small = GptConfig {
+        n_layer: 1,
+        n_embd: 4,
+        n_head: 1,
+        block_size: 60_000,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let model = Gpt::new(small, vocab, &mut rng).unwrap();
+    let long = "ab".repeat(30_000);
+    let tokens = model.vocab().encode(&long).unwrap();
+    let err = model.loss(&tokens).unwrap_err();
+    assert!(
+        err.to_string().contains("more than the tape holds"),
+        "{err}"
+    );
+    assert!(model.sample(&mut rng, 1.0).is_err());
+    Tape::clear();
+}
