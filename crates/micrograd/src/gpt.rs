@@ -305,7 +305,7 @@ impl GptConfig {
 // ---------------------------------------------------------------------------------------------------
 
 /// A weight matrix stored as its output rows: `y[o] = Σᵢ W[o][i]·x[i]` (microgpt's layout).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Matrix {
     cols: usize,
     data: Vec<Value>,
@@ -367,7 +367,7 @@ fn layout(
 /// of output rows.
 pub type StateDict = Vec<(String, Vec<Vec<f64>>)>;
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Block {
     wq: Matrix,
     wk: Matrix,
@@ -382,8 +382,9 @@ struct Block {
 ///
 /// Every parameter is a [`Value`] on the current thread's [`Tape`], created by [`Gpt::new`] or
 /// [`Gpt::from_state_dict`]; the model is therefore tied to its thread, and must not be used after
-/// a [`Tape::rewind`] to a mark taken before it was created (or a [`Tape::clear`]).
-#[derive(Clone, Debug)]
+/// a [`Tape::rewind`] to a mark taken before it was created (or a [`Tape::clear`]). It is not `Clone`:
+/// a copy would share the same parameters; build an independent one from [`Gpt::state_dict`].
+#[derive(Debug)]
 pub struct Gpt {
     config: GptConfig,
     vocab: Vocab,
