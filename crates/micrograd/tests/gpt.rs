@@ -331,3 +331,34 @@ fn a_graph_too_large_for_the_tape_is_refused() {
     assert!(model.sample(&mut rng, 1.0).is_err());
     Tape::clear();
 }
+
+/// The initial weights load exactly: every number of `microgpt_init.json`, parsed on its own with
+/// Rust's correctly rounded `f64::from_str`, is the weight the model holds (serde_json's default float
+/// parser is not always correctly rounded; the crate enables its `float_roundtrip` feature).
+#[test]
+fn initial_weights_load_bit_for_bit() {
+    let model = microgpt();
+    let held: Vec<f64> = model
+        .state_dict()
+        .into_iter()
+        .flat_map(|(_, m)| m.into_iter().flatten())
+        .collect();
+    // The file lists the matrices in state_dict order; its keys hold no digits but the layer index,
+    // so drop the keys before picking out the numbers.
+    let numbers: Vec<f64> = INIT
+        .split('"')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .flat_map(|(_, s)| {
+            s.split(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c)))
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(numbers.len(), 4192);
+    for (i, (a, b)) in held.iter().zip(&numbers).enumerate() {
+        assert_eq!(a.to_bits(), b.to_bits(), "weight {i}");
+    }
+    Tape::clear();
+}
