@@ -53,3 +53,4 @@ pub mod loss;
 pub mod optim;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
+pub mod gpt;
