@@ -116,7 +116,7 @@ macro_rules! ops {
         /// a topological order, so no recursion and no sort are needed). Returns the lowest index of a
         /// non-leaf node that received a non-zero adjoint (or `root + 1` if none did).
         #[allow(unused_variables, clippy::neg_multiply)]
-        fn propagate(nodes: &[Node], consts: &[f64], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
+        fn propagate(data: &[f64], meta: &[Meta], consts: &[f64], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
             let mut lowest_interior = root + 1;
             // When a node's input is the node just below it (a chain), the input's new adjoint is handed
             // to the next iteration in a register instead of being re-read from memory.
@@ -128,7 +128,7 @@ macro_rules! ops {
                 if g == 0.0 {
                     continue;
                 }
-                let n = nodes[i];
+                let n = meta[i];
                 match n.op {
                     Op::Leaf => continue,
                     Op::Sum => {
@@ -146,7 +146,7 @@ macro_rules! ops {
                         }
                         for pair in items.chunks_exact(2) {
                             let (w, x) = (pair[0] as usize, pair[1] as usize);
-                            let (wd, xd) = (nodes[w].data, nodes[x].data);
+                            let (wd, xd) = (data[w], data[x]);
                             adj[w] += g * xd;
                             adj[x] += g * wd;
                         }
@@ -155,7 +155,7 @@ macro_rules! ops {
                     Op::Custom => adj[n.a as usize] += g * consts[n.b as usize],
                     $( Op::$U => {
                         let a = n.a as usize;
-                        let ($dx, $dy) = (nodes[a].data, n.data);
+                        let ($dx, $dy) = (data[a], data[i]);
                         let v = adj[a] + g * $ud;
                         adj[a] = v;
                         if a + 1 == i {
@@ -164,7 +164,7 @@ macro_rules! ops {
                     } )*
                     $( Op::$S => {
                         let a = n.a as usize;
-                        let ($sdx, $dc, $sdy) = (nodes[a].data, consts[n.b as usize], n.data);
+                        let ($sdx, $dc, $sdy) = (data[a], consts[n.b as usize], data[i]);
                         let v = adj[a] + g * $sd;
                         adj[a] = v;
                         if a + 1 == i {
@@ -173,7 +173,7 @@ macro_rules! ops {
                     } )*
                     $( Op::$B => {
                         let (a, b) = (n.a as usize, n.b as usize);
-                        let ($da, $db, $dz) = (nodes[a].data, nodes[b].data, n.data);
+                        let ($da, $db, $dz) = (data[a], data[b], data[i]);
                         let (ga, gb): (f64, f64) = $bd;
                         let va = adj[a] + g * ga;
                         adj[a] = va;
@@ -316,33 +316,41 @@ fn pow_db(a: f64, z: f64) -> f64 {
 // The tape
 // ---------------------------------------------------------------------------------------------------
 
-/// One recorded node: 24 bytes. Its gradient lives in a parallel `Vec<f64>` (8 bytes): 32 bytes per node,
-/// plus 8 for ops with a constant and 4 per input of n-ary ops.
+/// What a node was computed from: 12 bytes. Its forward value lives in a parallel `Vec<f64>` and its
+/// gradient in another: 28 bytes per node, plus 8 for ops with a constant and 4 per input of n-ary ops.
 #[derive(Clone, Copy)]
-struct Node {
-    /// The forward value.
-    data: f64,
+struct Meta {
     /// First input (unary and binary ops) or the start of the items in `extra` (n-ary ops).
     a: u32,
     /// Second input (binary ops), the index of the op's constant in `consts` (scalar ops, `Custom`), or
     /// the item count (n-ary ops).
     b: u32,
-    /// The tape generation this node was created in (see [`Tape::rewind`]).
-    gen: u32,
     op: Op,
 }
 
 struct TapeInner {
-    nodes: Vec<Node>,
+    /// Forward values, one per node.
+    data: Vec<f64>,
+    /// Inputs and op, one per node.
+    meta: Vec<Meta>,
     /// Constants of scalar ops (`x + c`, `x^c`, ...) and the derivatives recorded by `Custom`.
     consts: Vec<f64>,
-    /// Gradients; may be shorter than `nodes` (missing entries are 0): grown lazily by `backward`.
+    /// Gradients; may be shorter than `data` (missing entries are 0): grown lazily by `backward`.
     grad: Vec<f64>,
     /// Inputs of n-ary nodes.
     extra: Vec<u32>,
     labels: BTreeMap<u32, Box<str>>,
-    /// Bumped on every rewind, so that handles to rewound nodes can be told apart from new nodes.
-    gen: u32,
+    /// Bumped on every rewind; a handle records the epoch it was created in.
+    epoch: u32,
+    /// Handles from epochs before this one are all invalid (the tape was cleared then).
+    era_start: u32,
+    /// The rewinds since `era_start` that still matter, as `(epoch after the rewind, mark)`, with both
+    /// strictly increasing: the lowest mark any rewind after epoch `e` went down to is the mark of the
+    /// first entry whose epoch is above `e`.
+    rewinds: Vec<(u32, u32)>,
+    /// The lowest mark of any rewind since `era_start` (`u32::MAX` if none): a handle from this era with
+    /// an index below it is valid whatever its epoch.
+    safe_below: u32,
     /// Range of non-leaf nodes whose gradient may be non-zero (see `backward`).
     dirty: Option<(u32, u32)>,
     scratch: Vec<f64>,
@@ -377,59 +385,96 @@ fn stale_handle(v: Value, len: usize) -> ! {
 impl TapeInner {
     const fn new() -> Self {
         TapeInner {
-            nodes: Vec::new(),
+            data: Vec::new(),
+            meta: Vec::new(),
             consts: Vec::new(),
             grad: Vec::new(),
             extra: Vec::new(),
             labels: BTreeMap::new(),
-            gen: 0,
+            epoch: 0,
+            era_start: 0,
+            rewinds: Vec::new(),
+            safe_below: u32::MAX,
             dirty: None,
             scratch: Vec::new(),
         }
     }
 
-    /// The node behind a handle, or a panic with a clear message if the handle is stale.
+    /// Whether a handle refers to a live node. Register-only in the common cases: a handle from the
+    /// current epoch, or one below every mark rewound to since it was made (a model's parameters).
     #[inline(always)]
-    fn node(&self, v: Value) -> &Node {
-        match self.nodes.get(v.idx as usize) {
-            Some(n) if n.gen == v.gen => n,
-            _ => stale_handle(v, self.nodes.len()),
+    fn is_live(&self, v: Value) -> bool {
+        v.epoch == self.epoch
+            || (v.epoch >= self.era_start && v.idx < self.safe_below)
+            || self.is_live_slow(v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn is_live_slow(&self, v: Value) -> bool {
+        if v.epoch < self.era_start || v.epoch > self.epoch || v.idx as usize >= self.data.len() {
+            return false;
+        }
+        // the lowest mark rewound to after the handle was made
+        let k = self.rewinds.partition_point(|&(e, _)| e <= v.epoch);
+        match self.rewinds.get(k) {
+            Some(&(_, mark)) => v.idx < mark,
+            None => true,
+        }
+    }
+
+    /// Panics with a clear message if the handle is stale.
+    #[inline(always)]
+    fn check(&self, v: Value) {
+        if !self.is_live(v) {
+            stale_handle(v, self.data.len())
         }
     }
 
     #[inline(always)]
     fn data(&self, v: Value) -> f64 {
-        self.node(v).data
+        self.check(v);
+        self.data[v.idx as usize]
+    }
+
+    #[inline(always)]
+    fn meta(&self, v: Value) -> Meta {
+        self.check(v);
+        self.meta[v.idx as usize]
     }
 
     #[inline(always)]
     fn push(&mut self, op: Op, data: f64, a: u32, b: u32) -> Value {
-        let idx = self.nodes.len();
+        let idx = self.data.len();
         if idx >= NO_INPUT as usize {
             too_many_nodes();
         }
-        let gen = self.gen;
-        self.nodes.push(Node {
-            data,
-            a,
-            b,
-            gen,
-            op,
-        });
+        self.data.push(data);
+        self.meta.push(Meta { a, b, op });
         Value {
             idx: idx as u32,
-            gen,
+            epoch: self.epoch,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A handle for node `i`, given a live node `owner` that was computed from it (so it was alive at
+    /// `owner`'s epoch and is alive as long as `owner` is).
+    fn handle_from(&self, owner: Value, i: u32) -> Value {
+        Value {
+            idx: i,
+            epoch: owner.epoch,
             _not_send: PhantomData,
         }
     }
 
     fn grad(&self, v: Value) -> f64 {
-        self.node(v);
+        self.check(v);
         self.grad.get(v.idx as usize).copied().unwrap_or(0.0)
     }
 
     fn grad_mut(&mut self, v: Value) -> &mut f64 {
-        self.node(v);
+        self.check(v);
         let i = v.idx as usize;
         if self.grad.len() <= i {
             self.grad.resize(i + 1, 0.0);
@@ -453,7 +498,7 @@ impl TapeInner {
     }
 
     fn backward(&mut self, root: Value) {
-        self.node(root);
+        self.check(root);
         let r = root.idx as usize;
         if self.grad.len() <= r {
             self.grad.resize(r + 1, 0.0);
@@ -466,7 +511,14 @@ impl TapeInner {
             // Fast path: every non-leaf gradient at or below the root is zero, so adjoints can be
             // accumulated in place (leaves just add up, as they should).
             self.grad[r] += 1.0;
-            propagate(&self.nodes, &self.consts, &self.extra, &mut self.grad, r)
+            propagate(
+                &self.data,
+                &self.meta,
+                &self.consts,
+                &self.extra,
+                &mut self.grad,
+                r,
+            )
         } else {
             // Some interior node already holds a gradient from an earlier backward pass: compute this
             // pass's adjoints separately, then add them in, so old gradients are not propagated twice.
@@ -474,7 +526,14 @@ impl TapeInner {
             adj.clear();
             adj.resize(r + 1, 0.0);
             adj[r] = 1.0;
-            let lowest = propagate(&self.nodes, &self.consts, &self.extra, &mut adj, r);
+            let lowest = propagate(
+                &self.data,
+                &self.meta,
+                &self.consts,
+                &self.extra,
+                &mut adj,
+                r,
+            );
             for (g, a) in self.grad[..=r].iter_mut().zip(&adj) {
                 *g += a;
             }
@@ -489,15 +548,20 @@ impl TapeInner {
     fn rewind(&mut self, mark: Mark) {
         let n = mark.nodes as usize;
         assert!(
-            n <= self.nodes.len()
+            n <= self.data.len()
                 && mark.extra as usize <= self.extra.len()
                 && mark.consts as usize <= self.consts.len(),
             "micrograd: Tape::rewind to a mark above the tape's current length ({} > {} nodes): \
              the mark was taken before an earlier rewind to a lower mark",
             n,
-            self.nodes.len()
+            self.data.len()
         );
-        self.nodes.truncate(n);
+        assert!(
+            self.epoch < u32::MAX,
+            "micrograd: this thread's tape has been rewound 2^32 - 1 times, the most it can tell apart"
+        );
+        self.data.truncate(n);
+        self.meta.truncate(n);
         self.consts.truncate(mark.consts as usize);
         self.grad.truncate(n);
         self.extra.truncate(mark.extra as usize);
@@ -508,16 +572,19 @@ impl TapeInner {
             Some((lo, hi)) if (lo as usize) < n => Some((lo, hi.min(mark.nodes.saturating_sub(1)))),
             _ => None,
         };
-        self.gen = self.gen.wrapping_add(1);
-        if self.gen == 0 {
-            // After 2^32 rewinds a generation number could repeat; start numbering afresh by clearing.
-            self.nodes.clear();
-            self.consts.clear();
-            self.grad.clear();
-            self.extra.clear();
-            self.labels.clear();
-            self.dirty = None;
+        self.epoch += 1;
+        if mark.nodes == 0 {
+            // Nothing survives: every older handle is invalid, whatever its index.
+            self.era_start = self.epoch;
+            self.rewinds.clear();
+        } else {
+            // An earlier rewind to a mark at or above this one tells nothing this one does not.
+            while self.rewinds.last().is_some_and(|&(_, m)| m >= mark.nodes) {
+                self.rewinds.pop();
+            }
+            self.rewinds.push((self.epoch, mark.nodes));
         }
+        self.safe_below = self.rewinds.first().map_or(u32::MAX, |&(_, m)| m);
     }
 }
 
@@ -578,11 +645,11 @@ pub struct Tape {
 impl Tape {
     /// Bytes of tape memory per node (node record, op tag, gradient), not counting spare `Vec` capacity
     /// or the inputs of n-ary nodes (4 bytes per input).
-    pub const BYTES_PER_NODE: usize = std::mem::size_of::<Node>() + std::mem::size_of::<f64>();
+    pub const BYTES_PER_NODE: usize = 2 * std::mem::size_of::<f64>() + std::mem::size_of::<Meta>();
 
     /// Number of nodes on the current thread's tape.
     pub fn len() -> usize {
-        with_tape(|t| t.nodes.len())
+        with_tape(|t| t.data.len())
     }
 
     /// Whether the current thread's tape is empty.
@@ -593,7 +660,7 @@ impl Tape {
     /// The current end of the tape, to [`rewind`](Tape::rewind) to later.
     pub fn mark() -> Mark {
         with_tape(|t| Mark {
-            nodes: t.nodes.len() as u32,
+            nodes: t.data.len() as u32,
             extra: t.extra.len() as u32,
             consts: t.consts.len() as u32,
         })
@@ -606,7 +673,8 @@ impl Tape {
     /// reads another node's numbers.
     ///
     /// # Panics
-    /// If the tape was already rewound below `mark`.
+    /// If the tape was already rewound below `mark`, or after 2³² − 1 rewinds on one thread (the most
+    /// whose handles it can tell apart).
     pub fn rewind(mark: Mark) {
         with_tape(|t| t.rewind(mark))
     }
@@ -627,7 +695,9 @@ impl Tape {
     /// Clears all tape memory, including spare capacity.
     pub fn shrink_to_fit() {
         with_tape(|t| {
-            t.nodes.shrink_to_fit();
+            t.data.shrink_to_fit();
+            t.meta.shrink_to_fit();
+            t.rewinds.shrink_to_fit();
             t.consts.shrink_to_fit();
             t.grad.shrink_to_fit();
             t.extra.shrink_to_fit();
@@ -639,7 +709,8 @@ impl Tape {
     /// reallocate.
     pub fn reserve(additional: usize) {
         with_tape(|t| {
-            t.nodes.reserve(additional);
+            t.data.reserve(additional);
+            t.meta.reserve(additional);
         });
     }
 
@@ -654,10 +725,12 @@ impl Tape {
     /// Bytes currently allocated by the tape's buffers (capacity, not length).
     pub fn allocated_bytes() -> usize {
         with_tape(|t| {
-            t.nodes.capacity() * std::mem::size_of::<Node>()
+            t.data.capacity() * 8
+                + t.meta.capacity() * std::mem::size_of::<Meta>()
                 + t.consts.capacity() * 8
                 + (t.grad.capacity() + t.scratch.capacity()) * 8
                 + t.extra.capacity() * 4
+                + t.rewinds.capacity() * 8
         })
     }
 }
@@ -689,7 +762,7 @@ impl Tape {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Value {
     idx: u32,
-    gen: u32,
+    epoch: u32,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -748,8 +821,8 @@ impl Value {
     #[inline]
     pub fn set_data(self, data: f64) {
         with_tape(|t| {
-            t.node(self);
-            t.nodes[self.idx as usize].data = data;
+            t.check(self);
+            t.data[self.idx as usize] = data;
         })
     }
 
@@ -757,7 +830,7 @@ impl Value {
     pub fn set_grad(self, grad: f64) {
         with_tape(|t| {
             *t.grad_mut(self) = grad;
-            if t.nodes[self.idx as usize].op != Op::Leaf && grad != 0.0 {
+            if t.meta[self.idx as usize].op != Op::Leaf && grad != 0.0 {
                 t.mark_dirty(self.idx, self.idx);
             }
         })
@@ -767,7 +840,7 @@ impl Value {
     #[inline]
     pub fn zero_grad(self) {
         with_tape(|t| {
-            t.node(self);
+            t.check(self);
             if let Some(g) = t.grad.get_mut(self.idx as usize) {
                 *g = 0.0;
             }
@@ -791,19 +864,15 @@ impl Value {
 
     /// The operation that produced this value.
     pub fn op(self) -> Op {
-        with_tape(|t| t.node(self).op)
+        with_tape(|t| t.meta(self).op)
     }
 
     /// The values this one was computed from, in order (for [`Value::dot`]: `w0, x0, w1, x1, ...`;
     /// for [`Value::affine`]: `b, w0, x0, ...`). Empty for leaves.
     pub fn inputs(self) -> Vec<Value> {
         with_tape(|t| {
-            let n = *t.node(self);
-            let handle = |i: u32| Value {
-                idx: i,
-                gen: t.nodes[i as usize].gen,
-                _not_send: PhantomData,
-            };
+            let n = t.meta(self);
+            let handle = |i: u32| t.handle_from(self, i);
             match n.op {
                 Op::Leaf => vec![],
                 Op::Sum | Op::Dot | Op::Affine => {
@@ -820,7 +889,7 @@ impl Value {
     /// [`Value::custom`] the derivative `f'(x)` it recorded; `None` for other ops.
     pub fn constant(self) -> Option<f64> {
         with_tape(|t| {
-            let n = *t.node(self);
+            let n = t.meta(self);
             n.op.has_constant().then(|| t.consts[n.b as usize])
         })
     }
@@ -832,13 +901,13 @@ impl Value {
 
     /// Whether this handle still refers to a live node (false after its node was rewound).
     pub fn is_alive(self) -> bool {
-        with_tape(|t| matches!(t.nodes.get(self.idx as usize), Some(n) if n.gen == self.gen))
+        with_tape(|t| t.is_live(self) && (self.idx as usize) < t.data.len())
     }
 
     /// Attaches a label, shown by the graph picture.
     pub fn set_label(self, label: &str) {
         with_tape(|t| {
-            t.node(self);
+            t.check(self);
             t.labels.insert(self.idx, label.into());
         })
     }
@@ -852,7 +921,7 @@ impl Value {
     /// The label, if one was attached.
     pub fn label(self) -> Option<String> {
         with_tape(|t| {
-            t.node(self);
+            t.check(self);
             t.labels.get(&self.idx).map(|s| s.to_string())
         })
     }
@@ -949,7 +1018,7 @@ impl Value {
         let x = self.data();
         let (y, d) = (f(x), df(x));
         with_tape(|t| {
-            t.node(self);
+            t.check(self);
             let k = t.constant(d);
             t.push(Op::Custom, y, self.idx, k)
         })
@@ -975,13 +1044,13 @@ impl Value {
     /// [`Value::sum`] of a slice, without collecting.
     pub fn sum_slice(items: &[Value]) -> Value {
         with_tape(|t| {
-            let start = t.extra.len();
+            // Sum first, in a loop that keeps the total in a register, then record the inputs.
             let mut acc = 0.0;
-            t.extra.reserve(items.len());
             for &v in items {
                 acc += t.data(v);
-                t.extra.push(v.idx);
             }
+            let start = t.extra.len();
+            t.extra.extend(items.iter().map(|v| v.idx));
             let len = t.extra.len() - start;
             t.push(Op::Sum, acc, start as u32, len as u32)
         })
@@ -1023,18 +1092,20 @@ impl Value {
             x.len()
         );
         with_tape(|t| {
-            let start = t.extra.len();
-            let mut acc = 0.0;
-            if let Some(b) = bias {
-                acc = t.data(b);
-                t.extra.push(b.idx);
-            }
-            t.extra.reserve(2 * w.len());
+            // Sum first, in a loop that keeps the total in a register, then record the inputs.
+            let mut acc = match bias {
+                Some(b) => t.data(b),
+                None => 0.0,
+            };
             for (&wi, &xi) in w.iter().zip(x) {
                 acc += t.data(wi) * t.data(xi);
-                t.extra.push(wi.idx);
-                t.extra.push(xi.idx);
             }
+            let start = t.extra.len();
+            if let Some(b) = bias {
+                t.extra.push(b.idx);
+            }
+            t.extra
+                .extend(w.iter().zip(x).flat_map(|(wi, xi)| [wi.idx, xi.idx]));
             let len = t.extra.len() - start;
             let op = if bias.is_some() { Op::Affine } else { Op::Dot };
             t.push(op, acc, start as u32, len as u32)

@@ -18,13 +18,14 @@
 //!
 //! ## Design
 //!
-//! **A tape, not a graph of pointers.** Every [`Value`] is an 8-byte `Copy` handle (an index and a
-//! generation number) into a contiguous arena, the [`Tape`], which each thread owns. Creating a value
-//! appends one 24-byte node (forward value, two input indices, generation, op tag); gradients live in a
-//! parallel array (8 bytes a node), an op's constant (`x * 2.0`) in a side array. There is no `Rc<RefCell<_>>`, no heap allocation and no closure per node. Creation
-//! order is a topological order (a node's inputs always exist before it), so [`Value::backward`] is one
-//! reverse sweep over the tape, with no recursion, no visited set and no sort: graphs of tens of millions
-//! of nodes backpropagate in constant stack space.
+//! **A tape, not a graph of pointers.** Every [`Value`] is an 8-byte `Copy` handle (an index and an
+//! epoch number) into a contiguous arena, the [`Tape`], which each thread owns. Creating a value appends
+//! its forward value to one array and 12 bytes of metadata (two input indices and the op) to another;
+//! gradients live in a third: 28 bytes a node. An op's constant (`x * 2.0`) goes to a side array, and the
+//! inputs of n-ary nodes to another. There is no `Rc<RefCell<_>>`, no heap allocation and no closure per
+//! node. Creation order is a topological order (a node's inputs always exist before it), so
+//! [`Value::backward`] is one reverse sweep over the tape, with no recursion, no visited set and no sort:
+//! graphs of tens of millions of nodes backpropagate in constant stack space.
 //!
 //! **One place per operation.** Each op's forward formula and local derivative sit side by side in one
 //! table in `engine.rs`; the backward sweep is generated from it. The n-ary ops ([`Value::sum`],
@@ -33,9 +34,11 @@
 //!
 //! **Memory stays flat in training.** The tape only grows while you compute. Take a [`Tape::mark`]
 //! after creating a model's parameters and [`Tape::rewind`] to it after every step: the step's graph is
-//! dropped, its memory kept for the next step, the parameters keep their data and grads. A handle whose
-//! node was rewound is detected by its generation number and panics with a clear message; it can never
-//! silently read a newer node that reused its slot.
+//! dropped, its memory kept for the next step, the parameters keep their data and grads. Every handle
+//! records the epoch (the number of rewinds so far) it was made in, and the tape keeps a short log of
+//! the marks it was rewound to: a handle whose node was rewound panics with a clear message and can never
+//! silently read a newer node that reused its slot. The check costs two register comparisons for the
+//! values of the current step and for parameters below the mark, and no memory per node.
 //!
 //! **Gradients accumulate** over `backward` calls until zeroed, like micrograd's `+=`. The sweep writes
 //! into the gradient array directly when no interior node already holds a gradient (the normal case in a

@@ -521,3 +521,70 @@ fn a_deep_chain_has_no_recursion() {
     );
     Tape::rewind(mark);
 }
+
+#[test]
+fn nested_marks_and_reused_slots() {
+    let p = Value::new(1.0); // a parameter
+    let m1 = Tape::mark();
+    let a = p * 2.0;
+    let m2 = Tape::mark();
+    let b = a + 1.0;
+    Tape::rewind(m2);
+    assert!(a.is_alive() && p.is_alive());
+    assert!(!b.is_alive());
+    let c = a * 3.0; // takes b's slot
+    assert_eq!(c.id(), b.id());
+    assert!(!b.is_alive() && c.is_alive());
+    assert_eq!(c.data(), 6.0);
+    // inputs of a live node are live handles, even after later rewinds above them
+    let ins = c.inputs();
+    let m3 = Tape::mark();
+    let _ = c + 1.0;
+    Tape::rewind(m3);
+    assert!(ins[0].is_alive());
+    assert_eq!(ins[0].data(), 2.0);
+    Tape::rewind(m1);
+    assert!(p.is_alive());
+    assert!(!a.is_alive() && !c.is_alive() && !ins[0].is_alive());
+    // new nodes in the freed slots are fine, old handles stay dead
+    let d = p + 1.0;
+    assert_eq!(d.id(), a.id());
+    assert!(!a.is_alive() && d.is_alive());
+    // a handle made many rewinds ago, below every mark since, is still valid
+    for _ in 0..1000 {
+        let _ = p * 3.0;
+        Tape::rewind(m1);
+    }
+    assert_eq!(p.data(), 1.0);
+    // after a clear everything old is dead, and new values work as usual
+    Tape::clear();
+    assert!(!p.is_alive());
+    let q = Value::new(5.0);
+    let m = Tape::mark();
+    for _ in 0..10 {
+        let y = q * q;
+        y.backward();
+        Tape::rewind(m);
+    }
+    assert_eq!(q.grad(), 100.0);
+}
+
+#[test]
+#[should_panic(expected = "was rewound from the tape")]
+fn a_handle_from_an_older_step_panics_even_below_the_tape_end() {
+    let p = Value::new(1.0);
+    let mark = Tape::mark();
+    let mut old = None;
+    for step in 0..3 {
+        let x = (p * 2.0).tanh() + 1.0;
+        if step == 0 {
+            old = Some(x);
+        }
+        Tape::rewind(mark);
+    }
+    // the tape is rebuilt past `old`'s index, but `old` itself was rewound two steps ago
+    let _ = (p * 2.0).tanh() + 1.0;
+    let old = old.unwrap();
+    assert!(old.id() < Tape::len());
+    let _ = old.data();
+}
