@@ -423,6 +423,19 @@ impl TapeInner {
         }
     }
 
+    /// Panics with a clear message if any of the handles is stale. The common case is one branch-free
+    /// (vectorizable) pass.
+    #[inline]
+    fn check_all(&self, items: &[Value]) {
+        let (epoch, era, safe) = (self.epoch, self.era_start, self.safe_below);
+        let fast = items.iter().fold(true, |ok, v| {
+            ok & ((v.epoch == epoch) | ((v.epoch >= era) & (v.idx < safe)))
+        });
+        if !fast {
+            items.iter().for_each(|&v| self.check(v));
+        }
+    }
+
     /// Panics with a clear message if the handle is stale.
     #[inline(always)]
     fn check(&self, v: Value) {
@@ -1044,11 +1057,10 @@ impl Value {
     /// [`Value::sum`] of a slice, without collecting.
     pub fn sum_slice(items: &[Value]) -> Value {
         with_tape(|t| {
-            // Sum first, in a loop that keeps the total in a register, then record the inputs.
-            let mut acc = 0.0;
-            for &v in items {
-                acc += t.data(v);
-            }
+            // Check every handle first, then sum in a loop without calls, which keeps the total in a
+            // register (a call, even a cold one, would force it to the stack on every iteration).
+            t.check_all(items);
+            let acc = sum_of(&t.data, items);
             let start = t.extra.len();
             t.extra.extend(items.iter().map(|v| v.idx));
             let len = t.extra.len() - start;
@@ -1092,25 +1104,50 @@ impl Value {
             x.len()
         );
         with_tape(|t| {
-            // Sum first, in a loop that keeps the total in a register, then record the inputs.
-            let mut acc = match bias {
+            // Check every handle first, then sum in a loop without calls, which keeps the total in a
+            // register (a call, even a cold one, would force it to the stack on every iteration).
+            t.check_all(w);
+            t.check_all(x);
+            let init = match bias {
                 Some(b) => t.data(b),
                 None => 0.0,
             };
-            for (&wi, &xi) in w.iter().zip(x) {
-                acc += t.data(wi) * t.data(xi);
-            }
+            let acc = dot_of(&t.data, init, w, x);
             let start = t.extra.len();
             if let Some(b) = bias {
                 t.extra.push(b.idx);
             }
-            t.extra
-                .extend(w.iter().zip(x).flat_map(|(wi, xi)| [wi.idx, xi.idx]));
+            let from = t.extra.len();
+            t.extra.resize(from + 2 * w.len(), 0);
+            for (pair, (wi, xi)) in t.extra[from..].chunks_exact_mut(2).zip(w.iter().zip(x)) {
+                pair[0] = wi.idx;
+                pair[1] = xi.idx;
+            }
             let len = t.extra.len() - start;
             let op = if bias.is_some() { Op::Affine } else { Op::Dot };
             t.push(op, acc, start as u32, len as u32)
         })
     }
+}
+
+/// `Σ data[xᵢ]` left to right from 0. Out of line, so that the running sum stays in a register.
+#[inline(never)]
+fn sum_of(data: &[f64], items: &[Value]) -> f64 {
+    let mut acc = 0.0;
+    for v in items {
+        acc += data[v.idx as usize];
+    }
+    acc
+}
+
+/// `init + Σ data[wᵢ]·data[xᵢ]` left to right. Out of line, so that the running sum stays in a register.
+#[inline(never)]
+fn dot_of(data: &[f64], init: f64, w: &[Value], x: &[Value]) -> f64 {
+    let mut acc = init;
+    for (wi, xi) in w.iter().zip(x) {
+        acc += data[wi.idx as usize] * data[xi.idx as usize];
+    }
+    acc
 }
 
 /// What [`Value::pow`] accepts as an exponent: `f64`, `i32` or `Value`.
