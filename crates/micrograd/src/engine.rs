@@ -329,6 +329,11 @@ struct Meta {
 }
 
 struct TapeInner {
+    /// Number of nodes. `data` and `meta` are kept at least this long, with spare slots past the end
+    /// already allocated, so that adding a node never reallocates in the middle of an operation.
+    len: usize,
+    /// Number of constants in use in `consts` (which has spare slots too).
+    consts_len: usize,
     /// Forward values, one per node.
     data: Vec<f64>,
     /// Inputs and op, one per node.
@@ -385,6 +390,8 @@ fn stale_handle(v: Value, len: usize) -> ! {
 impl TapeInner {
     const fn new() -> Self {
         TapeInner {
+            len: 0,
+            consts_len: 0,
             data: Vec::new(),
             meta: Vec::new(),
             consts: Vec::new(),
@@ -412,7 +419,7 @@ impl TapeInner {
     #[cold]
     #[inline(never)]
     fn is_live_slow(&self, v: Value) -> bool {
-        if v.epoch < self.era_start || v.epoch > self.epoch || v.idx as usize >= self.data.len() {
+        if v.epoch < self.era_start || v.epoch > self.epoch || v.idx as usize >= self.len {
             return false;
         }
         // the lowest mark rewound to after the handle was made
@@ -440,7 +447,7 @@ impl TapeInner {
     #[inline(always)]
     fn check(&self, v: Value) {
         if !self.is_live(v) {
-            stale_handle(v, self.data.len())
+            stale_handle(v, self.len)
         }
     }
 
@@ -456,14 +463,46 @@ impl TapeInner {
         self.meta[v.idx as usize]
     }
 
+    /// Makes room for one more node (and constant) up front, so that the pushes that follow cannot
+    /// reallocate: with no possible call between reading the inputs and writing the result, the values
+    /// stay in registers.
+    #[inline(always)]
+    fn make_room(&mut self) {
+        if self.len >= self.data.len() || self.consts_len >= self.consts.len() {
+            self.grow(0);
+        }
+    }
+
+    /// Adds spare slots: at least `extra` more nodes, and at least double the current size.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, extra: usize) {
+        if self.len >= self.data.len() || extra > 0 {
+            let n = (self.len + extra).max(2 * self.len).max(1024);
+            let spare = Meta {
+                a: NO_INPUT,
+                b: NO_INPUT,
+                op: Op::Leaf,
+            };
+            self.data.resize(n, 0.0);
+            self.meta.resize(n, spare);
+        }
+        if self.consts_len >= self.consts.len() {
+            let k = (2 * self.consts_len).max(256);
+            self.consts.resize(k, 0.0);
+        }
+    }
+
+    /// Appends a node. The caller must have called `make_room` first.
     #[inline(always)]
     fn push(&mut self, op: Op, data: f64, a: u32, b: u32) -> Value {
-        let idx = self.data.len();
+        let idx = self.len;
         if idx >= NO_INPUT as usize {
             too_many_nodes();
         }
-        self.data.push(data);
-        self.meta.push(Meta { a, b, op });
+        self.data[idx] = data;
+        self.meta[idx] = Meta { a, b, op };
+        self.len = idx + 1;
         Value {
             idx: idx as u32,
             epoch: self.epoch,
@@ -498,9 +537,10 @@ impl TapeInner {
     /// Stores a constant, returning its index for a node's `b` slot.
     #[inline(always)]
     fn constant(&mut self, c: f64) -> u32 {
-        let k = self.consts.len() as u32;
-        self.consts.push(c);
-        k
+        let k = self.consts_len;
+        self.consts[k] = c;
+        self.consts_len = k + 1;
+        k as u32
     }
 
     fn mark_dirty(&mut self, lo: u32, hi: u32) {
@@ -561,21 +601,20 @@ impl TapeInner {
     fn rewind(&mut self, mark: Mark) {
         let n = mark.nodes as usize;
         assert!(
-            n <= self.data.len()
+            n <= self.len
                 && mark.extra as usize <= self.extra.len()
-                && mark.consts as usize <= self.consts.len(),
+                && mark.consts as usize <= self.consts_len,
             "micrograd: Tape::rewind to a mark above the tape's current length ({} > {} nodes): \
              the mark was taken before an earlier rewind to a lower mark",
             n,
-            self.data.len()
+            self.len
         );
         assert!(
             self.epoch < u32::MAX,
             "micrograd: this thread's tape has been rewound 2^32 - 1 times, the most it can tell apart"
         );
-        self.data.truncate(n);
-        self.meta.truncate(n);
-        self.consts.truncate(mark.consts as usize);
+        self.len = n;
+        self.consts_len = mark.consts as usize;
         self.grad.truncate(n);
         self.extra.truncate(mark.extra as usize);
         if self.labels.range(mark.nodes..).next().is_some() {
@@ -662,7 +701,7 @@ impl Tape {
 
     /// Number of nodes on the current thread's tape.
     pub fn len() -> usize {
-        with_tape(|t| t.data.len())
+        with_tape(|t| t.len)
     }
 
     /// Whether the current thread's tape is empty.
@@ -673,9 +712,9 @@ impl Tape {
     /// The current end of the tape, to [`rewind`](Tape::rewind) to later.
     pub fn mark() -> Mark {
         with_tape(|t| Mark {
-            nodes: t.data.len() as u32,
+            nodes: t.len as u32,
             extra: t.extra.len() as u32,
-            consts: t.consts.len() as u32,
+            consts: t.consts_len as u32,
         })
     }
 
@@ -708,9 +747,13 @@ impl Tape {
     /// Clears all tape memory, including spare capacity.
     pub fn shrink_to_fit() {
         with_tape(|t| {
+            let (n, k) = (t.len, t.consts_len);
+            t.data.truncate(n);
             t.data.shrink_to_fit();
+            t.meta.truncate(n);
             t.meta.shrink_to_fit();
             t.rewinds.shrink_to_fit();
+            t.consts.truncate(k);
             t.consts.shrink_to_fit();
             t.grad.shrink_to_fit();
             t.extra.shrink_to_fit();
@@ -722,8 +765,9 @@ impl Tape {
     /// reallocate.
     pub fn reserve(additional: usize) {
         with_tape(|t| {
-            t.data.reserve(additional);
-            t.meta.reserve(additional);
+            if t.len + additional > t.data.len() {
+                t.grow(t.len + additional - t.data.len());
+            }
         });
     }
 
@@ -783,7 +827,10 @@ impl Value {
     /// A new leaf holding `data`, with gradient 0.
     #[inline]
     pub fn new(data: f64) -> Value {
-        with_tape(|t| t.push(Op::Leaf, data, NO_INPUT, NO_INPUT))
+        with_tape(|t| {
+            t.make_room();
+            t.push(Op::Leaf, data, NO_INPUT, NO_INPUT)
+        })
     }
 
     // The constructors take the op as a const generic (`{ Op::Tanh as u8 }`), so that each op gets its own
@@ -793,6 +840,7 @@ impl Value {
     fn unary<const OP: u8>(self) -> Value {
         let op = const { Op::from_code(OP) };
         with_tape(|t| {
+            t.make_room();
             let x = t.data(self);
             t.push(op, op.unary_forward(x), self.idx, NO_INPUT)
         })
@@ -802,6 +850,7 @@ impl Value {
     fn scalar<const OP: u8>(self, c: f64) -> Value {
         let op = const { Op::from_code(OP) };
         with_tape(|t| {
+            t.make_room();
             let x = t.data(self);
             let k = t.constant(c);
             t.push(op, op.scalar_forward(x, c), self.idx, k)
@@ -812,6 +861,7 @@ impl Value {
     fn binary<const OP: u8>(self, other: Value) -> Value {
         let op = const { Op::from_code(OP) };
         with_tape(|t| {
+            t.make_room();
             let (a, b) = (t.data(self), t.data(other));
             t.push(op, op.binary_forward(a, b), self.idx, other.idx)
         })
@@ -914,7 +964,7 @@ impl Value {
 
     /// Whether this handle still refers to a live node (false after its node was rewound).
     pub fn is_alive(self) -> bool {
-        with_tape(|t| t.is_live(self) && (self.idx as usize) < t.data.len())
+        with_tape(|t| t.is_live(self) && (self.idx as usize) < t.len)
     }
 
     /// Attaches a label, shown by the graph picture.
@@ -1032,6 +1082,7 @@ impl Value {
         let (y, d) = (f(x), df(x));
         with_tape(|t| {
             t.check(self);
+            t.make_room();
             let k = t.constant(d);
             t.push(Op::Custom, y, self.idx, k)
         })
@@ -1059,6 +1110,7 @@ impl Value {
         with_tape(|t| {
             // Check every handle first, then sum in a loop without calls, which keeps the total in a
             // register (a call, even a cold one, would force it to the stack on every iteration).
+            t.make_room();
             t.check_all(items);
             let acc = sum_of(&t.data, items);
             let start = t.extra.len();
@@ -1106,6 +1158,7 @@ impl Value {
         with_tape(|t| {
             // Check every handle first, then sum in a loop without calls, which keeps the total in a
             // register (a call, even a cold one, would force it to the stack on every iteration).
+            t.make_room();
             t.check_all(w);
             t.check_all(x);
             let init = match bias {
