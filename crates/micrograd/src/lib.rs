@@ -48,6 +48,9 @@
 
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod engine;
+pub mod nn;
+pub mod train;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
