@@ -83,7 +83,7 @@ impl Activation {
         }
     }
 
-    /// The same function on a plain number.
+    /// The same function on a plain number (equal to [`Activation::apply`] up to rounding).
     pub fn apply_f64(self, z: f64) -> f64 {
         match self {
             Activation::Relu => z.max(0.0),
