@@ -88,7 +88,8 @@ fn save_and_load_round_trip_bit_for_bit() {
 #[test]
 fn errors_name_the_field() {
     let j = init_json();
-    let cases: Vec<(Box<dyn Fn(&mut Json)>, &str, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Json)>;
+    let cases: Vec<(Edit, &str, &str)> = vec![
         (
             Box::new(|j| j["layers"][1]["neurons"][3]["w"][0] = json!("0.5")),
             "layers[1].neurons[3].w[0]",
