@@ -93,7 +93,7 @@ fn neuron_is_micrograds_sum_bit_for_bit() {
     let out = n.forward(&x);
     let mut chained = n.bias();
     for (w, xi) in n.weights().iter().zip(&x) {
-        chained = chained + *w * *xi;
+        chained += *w * *xi;
     }
     assert_eq!(out.data().to_bits(), chained.data().to_bits());
     let mut plain = b;
