@@ -53,7 +53,7 @@ fn circles_blobs_spirals_without_noise() {
         let want = std::f64::consts::TAU * c as f64 / 3.0 + 4.0 * r;
         let diff = (x[1].atan2(x[0]) - want).rem_euclid(std::f64::consts::TAU);
         assert!(
-            diff < 1e-9 || diff > std::f64::consts::TAU - 1e-9,
+            !(1e-9..=std::f64::consts::TAU - 1e-9).contains(&diff),
             "{x:?} {c}"
         );
     }
