@@ -92,6 +92,13 @@ pub fn save(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<()> {
             .map_err(draw_err)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    // A temporary file is private (0600); a picture is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

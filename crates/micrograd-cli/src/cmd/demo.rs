@@ -94,13 +94,17 @@ pub fn run(args: Args) -> Result<()> {
             accuracy_mismatches.push(r.step);
         }
         println!(
-            "{:>4}  {:<20} {:>8}   {:<20} {:>8}  {:>9.1e}",
+            "{:>4}  {:<20} {:>8}   {:<20} {:>8}  {:>9}",
             r.step,
             r.loss,
             percent(r.accuracy),
             ref_loss,
             percent(ref_acc),
-            rel
+            if rel == 0.0 {
+                "0".to_string()
+            } else {
+                format!("{rel:.1e}")
+            }
         );
     })?;
 
@@ -116,7 +120,7 @@ pub fn run(args: Args) -> Result<()> {
             worst.1
         );
         println!(
-            "(Both do the same arithmetic in float64; they differ only in the order a few sums are added up.)"
+            "(Both do the same arithmetic in float64; they differ only in the order some gradient contributions are added up.)"
         );
     } else {
         println!(
