@@ -125,7 +125,8 @@ fn main() {
     //   plt.contourf(xx, yy, Z, cmap=plt.cm.Spectral, alpha=0.8)
     //   plt.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral)
     println!("\nthe decision boundary (`+` where the model says +1, `-` where it says -1):");
-    print_plane(&x, &y, Some(&|p: &[f64]| model.predict(p)[0] > 0.0));
+    let decide = |p: &[f64]| model.predict(p)[0] > 0.0;
+    print_plane(&x, &y, Some(&decide));
 }
 
 /// The notebook's 100 points, `make_moons(n_samples=100, noise=0.1)` after seeding with 1337.
@@ -163,7 +164,10 @@ fn micrograds_initial_weights() -> Vec<f64> {
 
 /// A text picture of the plane on the notebook's grid (`h = 0.25`, the data's range plus 1 on every
 /// side): `o` for y = +1, `x` for y = -1, and with a classifier, its decision as `+`/`-` behind them.
-fn print_plane(x: &[Vec<f64>], y: &[f64], positive: Option<&dyn Fn(&[f64]) -> bool>) {
+/// A classifier's decision at a point: is it class +1?
+type Decision<'a> = &'a dyn Fn(&[f64]) -> bool;
+
+fn print_plane(x: &[Vec<f64>], y: &[f64], positive: Option<Decision>) {
     let h = 0.25;
     let min = |c: usize| x.iter().map(|r| r[c]).fold(f64::INFINITY, f64::min) - 1.0;
     let max = |c: usize| x.iter().map(|r| r[c]).fold(f64::NEG_INFINITY, f64::max) + 1.0;
