@@ -210,6 +210,37 @@ fn train_from_scratch_with_zero_one_labels() {
     );
 }
 
+#[test]
+fn predict_without_labels_prints_scores_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("x.csv");
+    fs::write(&data, "x0,x1\n1.0,0.0\n-1.0,0.5\n").unwrap();
+    let out = micrograd()
+        .args(["predict", "--csv", "--model"])
+        .arg(fixture("moons_demo_init.json"))
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "x0,x1,score,predicted");
+    assert_eq!(rows.len(), 3);
+    assert!(!stderr(&out).contains("accuracy"));
+    // the scores are the model's, to the last bit
+    let model = micrograd::nn::MLP::from_json(
+        &fs::read_to_string(fixture("moons_demo_init.json")).unwrap(),
+    )
+    .unwrap();
+    for (row, x) in rows[1..].iter().zip([[1.0, 0.0], [-1.0, 0.5]]) {
+        let f: Vec<&str> = row.split(',').collect();
+        let score: f64 = f[2].parse().unwrap();
+        assert_eq!(score, model.predict(&x)[0]);
+        assert_eq!(f[3], if score > 0.0 { "1" } else { "-1" });
+    }
+}
+
 /// Runs `micrograd` in an empty folder that receives any output; returns (stderr, files left).
 fn fails(args: &[&str], dir: &Path) -> (String, Vec<String>) {
     let out = micrograd().args(args).current_dir(dir).output().unwrap();
@@ -304,6 +335,20 @@ fn bad_input_is_a_clear_error_and_leaves_no_file() {
         d,
     );
     assert!(err.contains("cannot be used with"), "{err}");
+
+    // predict: a model for other data, and a 3-feature file cannot be drawn
+    fs::write(d.join("f3.csv"), "a,b,c,label\n0,0,0,1\n1,1,1,-1\n").unwrap();
+    let (err, _) = fails(&["predict", "--model", init, "--data", "f3.csv"], d);
+    assert!(
+        err.contains("takes 2 inputs but f3.csv has 3 feature columns"),
+        "{err}"
+    );
+    let (err, _) = fails(&["train", "--data", "f3.csv", "--plot", "p.png"], d);
+    assert!(
+        err.contains("--plot draws 2-feature data, f3.csv has 3 features"),
+        "{err}"
+    );
+    fs::remove_file(d.join("f3.csv")).unwrap();
 
     // three classes cannot train with the hinge loss
     fs::write(d.join("k3.csv"), "x,label\n0,0\n1,1\n2,2\n").unwrap();
