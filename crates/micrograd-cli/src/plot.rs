@@ -60,6 +60,7 @@ pub trait Figure {
 }
 
 /// Renders `figure` at `size` pixels into `path` (SVG if it ends in `.svg`, PNG otherwise), atomically.
+/// The file gets ordinary permissions (0644 on Unix).
 pub fn save(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<()> {
     register_font();
     let is_svg = path
@@ -72,26 +73,30 @@ pub fn save(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<()> {
             figure.draw(&root)?;
             root.present().map_err(draw_err)?;
         }
-        return crate::output::write_bytes_atomic(path, svg.as_bytes());
+        return write_file(path, ".svg", |tmp| {
+            std::fs::write(tmp, svg.as_bytes()).map_err(Into::into)
+        });
     }
+    write_file(path, ".png", |tmp| {
+        let root = BitMapBackend::new(tmp, size).into_drawing_area();
+        figure.draw(&root)?;
+        root.present().map_err(draw_err)
+    })
+}
+
+/// Writes `path` by letting `write` fill a temporary file (named with `suffix`, which picks the image
+/// format) in the same folder, then renaming it into place; on error the temporary file is removed.
+fn write_file(path: &Path, suffix: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let tmp = tempfile::Builder::new()
         .prefix(".micrograd-")
-        .suffix(".png")
+        .suffix(suffix)
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    {
-        let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
-        figure
-            .draw(&root)
-            .with_context(|| format!("drawing {}", path.display()))?;
-        root.present()
-            .map_err(draw_err)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
+    write(tmp.path()).with_context(|| format!("writing {}", path.display()))?;
     // A temporary file is private (0600); a picture is an ordinary file.
     #[cfg(unix)]
     {
@@ -318,6 +323,8 @@ pub struct DecisionBoundary<'a, F: Fn(&[f64]) -> f64> {
     pub title: String,
     /// Grid cells per side for the shading.
     pub resolution: usize,
+    /// Legend names of class 0 and class 1, e.g. `["-1", "+1"]` or `["0", "1"]`.
+    pub class_names: [String; 2],
 }
 
 fn lerp(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
@@ -455,7 +462,7 @@ impl<F: Fn(&[f64]) -> f64> Figure for DecisionBoundary<'_, F> {
                         )
                 }))
                 .map_err(draw_err)?
-                .label(format!("class {}", if class == 0 { "-1" } else { "+1" }))
+                .label(format!("class {}", self.class_names[class]))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 6, color.filled()));
         }
         chart
@@ -502,6 +509,7 @@ mod tests {
             score: |x: &[f64]| x[1] - 0.25,
             title: "test".into(),
             resolution: 20,
+            class_names: ["-1".into(), "+1".into()],
         };
         let png = dir.path().join("b.png");
         save(&png, (300, 260), &fig).unwrap();
@@ -526,6 +534,7 @@ mod tests {
             score: |_: &[f64]| 0.0,
             title: String::new(),
             resolution: 4,
+            class_names: ["0".into(), "1".into()],
         };
         let err = save(&dir.path().join("d.png"), (100, 100), &bad).unwrap_err();
         assert!(format!("{err:#}").contains("2 features"), "{err:#}");

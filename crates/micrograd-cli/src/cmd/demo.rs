@@ -148,6 +148,7 @@ pub fn run(args: Args) -> Result<()> {
                 percent(last.accuracy)
             ),
             resolution: 200,
+            class_names: ["-1".into(), "+1".into()],
         },
     )?;
     let ours_loss: Vec<f64> = records.iter().map(|r| r.loss).collect();

@@ -5,6 +5,7 @@ use crate::csv_data;
 use crate::output::write_atomic;
 use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
 use anyhow::{bail, Context, Result};
+use micrograd::data::LabelEncoding;
 use micrograd::nn::{Activation, Module, MLP};
 use micrograd::train::{StepRecord, TrainConfig, Trainer};
 use rand::SeedableRng;
@@ -131,6 +132,7 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let csv = csv_data::load(&args.data)?;
+    let encoding = csv.encoding;
     let data = csv.dataset;
     if data.n_classes() != 2 {
         bail!(
@@ -240,7 +242,19 @@ pub fn run(args: Args) -> Result<()> {
                     records.len(),
                     final_acc * 100.0
                 ),
-                resolution: 200,
+                // an SVG draws every cell as an element: keep it small
+                resolution: if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+                {
+                    60
+                } else {
+                    200
+                },
+                class_names: [0, 1].map(|c| match encoding.decode(c) {
+                    1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
+                    l => l.to_string(),
+                }),
             },
         )?;
         println!("wrote {} (the decision boundary)", path.display());
