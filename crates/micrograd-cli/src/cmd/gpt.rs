@@ -1,13 +1,457 @@
-//! `micrograd gpt ...` (not implemented yet).
+//! `micrograd gpt train` and `micrograd gpt sample`: Karpathy's microgpt on this engine.
+//!
+//! `train` reads documents (one per line), builds microgpt's vocabulary from them, and trains one
+//! document per step with Adam; it can start from microgpt's own initial weights (`--init`), follow a
+//! given order of documents (`--order`), and write the per-step loss (`--trace`), the model (`--save`)
+//! and a loss-curve picture (`--plot`). `sample` draws names from a saved model.
+
+use crate::output::{write_atomic, write_bytes_atomic};
+use anyhow::{bail, Context, Result};
+use micrograd::gpt::{state_dict_from_json, Gpt, GptConfig, GptError, Trainer, Vocab};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Subcommands of `micrograd gpt`.
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Not implemented yet.
-    Todo,
+    /// Train a GPT on documents, one per step, as microgpt does.
+    Train(TrainArgs),
+    /// Sample documents (names) from a saved model.
+    Sample(SampleArgs),
+}
+
+/// Arguments of `micrograd gpt train`.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// The documents, one per line (surrounding whitespace and blank lines are ignored). The vocabulary
+    /// is their sorted distinct characters, then BOS.
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Initial weights: microgpt's state_dict as JSON, `{"wte": [[...], ...], "wpe": ..., "lm_head":
+    /// ..., "layer0.attn_wq": ..., ...}`, each matrix a list of output rows. Default: random
+    /// N(0, 0.08²) weights from --seed.
+    #[arg(long, value_name = "FILE")]
+    init: Option<PathBuf>,
+    /// The documents to train on, in order, one per line and one per step (cycled if there are fewer
+    /// lines than steps). Default: the --data documents shuffled with --seed.
+    #[arg(long, value_name = "FILE")]
+    order: Option<PathBuf>,
+    /// Number of training steps (one document each); the learning rate decays linearly to 0 over them.
+    #[arg(long, default_value_t = 1000)]
+    steps: usize,
+    /// Initial learning rate of Adam (β1 0.85, β2 0.99, ε 1e-8).
+    #[arg(long, default_value_t = 0.01)]
+    lr: f64,
+    /// Number of transformer blocks.
+    #[arg(long, default_value_t = 1)]
+    n_layer: usize,
+    /// Embedding width (a multiple of --n-head).
+    #[arg(long, default_value_t = 16)]
+    n_embd: usize,
+    /// Number of attention heads.
+    #[arg(long, default_value_t = 4)]
+    n_head: usize,
+    /// Context length: the number of positions (longer documents are truncated).
+    #[arg(long, default_value_t = 16)]
+    block_size: usize,
+    /// Seed of the random initial weights and of the shuffle.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Write `{"step": k, "loss": L}` per line (k from 0; L to full precision) to this file.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Save the trained model (config, vocabulary, state_dict) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Draw the loss curve to this file (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
+}
+
+/// Arguments of `micrograd gpt sample`.
+#[derive(clap::Args)]
+pub struct SampleArgs {
+    /// A model saved by `micrograd gpt train --save`.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// Number of samples.
+    #[arg(short = 'n', long = "num", default_value_t = 20)]
+    n: usize,
+    /// Softmax temperature, > 0: lower is more conservative.
+    #[arg(long, default_value_t = 0.5)]
+    temperature: f64,
+    /// Seed of the sampler (default: a random one).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 /// Runs the command.
-pub fn run(_cmd: Command) -> anyhow::Result<()> {
-    anyhow::bail!("`micrograd gpt` is not implemented yet")
+pub fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Train(args) => train(args),
+        Command::Sample(args) => sample(args),
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// microgpt's document list: the stripped non-empty lines, with their 1-based line numbers.
+fn documents(text: &str) -> Vec<(usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect()
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    if args.steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        bail!("--lr must be a positive number, not {}", args.lr);
+    }
+    let config = GptConfig {
+        n_layer: args.n_layer,
+        n_embd: args.n_embd,
+        n_head: args.n_head,
+        block_size: args.block_size,
+    };
+    if let Err(GptError::Config { field, message }) = config.validate() {
+        bail!("--{}: {message}", field.replace('_', "-"));
+    }
+    if let Some(path) = &args.plot {
+        picture_format(path)?;
+    }
+
+    let data_text = read_text(&args.data)?;
+    let data = documents(&data_text);
+    if data.is_empty() {
+        bail!(
+            "{}: no documents (every line is blank)",
+            args.data.display()
+        );
+    }
+    let vocab = Vocab::from_docs(data.iter().map(|(_, d)| d));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+
+    // The documents of each step, tokenized.
+    let order: Vec<Vec<usize>> = match &args.order {
+        Some(path) => {
+            let text = read_text(path)?;
+            let docs = documents(&text);
+            if docs.is_empty() {
+                bail!("{}: no documents (every line is blank)", path.display());
+            }
+            docs.iter()
+                .map(|&(line, doc)| {
+                    vocab.encode(doc).map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}:{line}: {e} (the vocabulary comes from {})",
+                            path.display(),
+                            args.data.display()
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
+        None => {
+            let mut docs: Vec<Vec<usize>> = data
+                .iter()
+                .map(|(_, d)| {
+                    vocab
+                        .encode(d)
+                        .expect("the vocabulary holds every character")
+                })
+                .collect();
+            docs.shuffle(&mut rng);
+            docs
+        }
+    };
+
+    let model = match &args.init {
+        Some(path) => {
+            let sd = state_dict_from_json(&read_text(path)?)
+                .with_context(|| format!("{}: not a state dict", path.display()))?;
+            Gpt::from_state_dict(config, vocab, &sd)
+                .with_context(|| format!("{}: does not fit the model", path.display()))?
+        }
+        None => Gpt::new(config, vocab, &mut rng)?,
+    };
+    eprintln!(
+        "{} documents, vocabulary of {} tokens, {} parameters, {} steps",
+        data.len(),
+        model.vocab().size(),
+        model.num_parameters(),
+        args.steps
+    );
+
+    let mut trainer = Trainer::new(model, args.lr, args.steps);
+    let mut losses = Vec::with_capacity(args.steps);
+    let progress = Progress::new(args.steps);
+    let start = Instant::now();
+    for step in 0..args.steps {
+        let loss = trainer
+            .step(&order[step % order.len()])
+            .context("training stopped; nothing was written")?;
+        losses.push(loss);
+        progress.update(step, loss);
+    }
+    let elapsed = start.elapsed();
+    progress.finish();
+
+    let tail = &losses[losses.len().saturating_sub(100)..];
+    eprintln!(
+        "trained {} steps in {:.3} s ({:.1} µs/step); loss: first {:.4}, last {:.4}, mean of the last {} {:.4}",
+        losses.len(),
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / losses.len() as f64,
+        losses[0],
+        losses[losses.len() - 1],
+        tail.len(),
+        tail.iter().sum::<f64>() / tail.len() as f64
+    );
+
+    if let Some(path) = &args.trace {
+        write_atomic(path, |w| {
+            for (k, loss) in losses.iter().enumerate() {
+                writeln!(
+                    w,
+                    "{{\"step\": {k}, \"loss\": {}}}",
+                    serde_json::to_string(loss)?
+                )?;
+            }
+            Ok(())
+        })?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.save {
+        write_bytes_atomic(path, trainer.model().to_json().as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        plot_losses(path, &losses)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal, a few plain lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    steps: usize,
+}
+
+impl Progress {
+    fn new(steps: usize) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(steps as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} steps  {msg}  [{elapsed_precise}]",
+                )
+                .expect("a valid template"),
+            );
+            bar
+        });
+        Progress { bar, steps }
+    }
+
+    fn update(&self, step: usize, loss: f64) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(step as u64 + 1);
+                if step % 16 == 0 {
+                    bar.set_message(format!("loss {loss:.4}"));
+                }
+            }
+            None => {
+                let every = (self.steps / 10).max(1);
+                if step % every == 0 || step + 1 == self.steps {
+                    eprintln!("step {:>5} / {} | loss {loss:.4}", step + 1, self.steps);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn sample(args: SampleArgs) -> Result<()> {
+    let model = Gpt::from_json(&read_text(&args.model)?)
+        .with_context(|| format!("{}: not a saved model", args.model.display()))?;
+    let mut rng = match args.seed {
+        Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
+        None => rand::rngs::StdRng::from_os_rng(),
+    };
+    let mut out = std::io::stdout().lock();
+    for _ in 0..args.n {
+        let name = model.sample(&mut rng, args.temperature)?;
+        writeln!(out, "{name}")?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The loss-curve picture
+// ---------------------------------------------------------------------------------------------------
+
+const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// Whether a picture file is an SVG (true) or a PNG (false), from its extension.
+fn picture_format(path: &Path) -> Result<bool> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("svg") => Ok(true),
+        Some("png") => Ok(false),
+        _ => bail!(
+            "{}: the picture's name must end in .png or .svg",
+            path.display()
+        ),
+    }
+}
+
+/// Draws the per-step loss (light) and its running mean over 50 steps (bold) to a PNG or SVG file,
+/// written atomically.
+fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
+    use plotters::prelude::*;
+    let svg = picture_format(path)?;
+    // Registering twice is harmless; a failure only means the bundled font is broken.
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| anyhow::anyhow!("the bundled font is not usable"))?;
+
+    let window = 50;
+    let mean: Vec<(f64, f64)> = (0..losses.len())
+        .map(|k| {
+            let lo = (k + 1).saturating_sub(window);
+            let w = &losses[lo..=k];
+            (k as f64, w.iter().sum::<f64>() / w.len() as f64)
+        })
+        .collect();
+    let (lo, hi) = losses
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &l| {
+            (a.min(l), b.max(l))
+        });
+    let pad = 0.05 * (hi - lo).max(1e-3);
+    let x_max = (losses.len().max(2) - 1) as f64;
+
+    fn draw<DB: DrawingBackend>(
+        root: DrawingArea<DB, plotters::coord::Shift>,
+        losses: &[f64],
+        mean: &[(f64, f64)],
+        y: (f64, f64),
+        x_max: f64,
+        window: usize,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing failed: {e}");
+        root.fill(&WHITE).map_err(e)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "microgpt on micrograd-rs: training loss",
+                ("sans-serif", 24),
+            )
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..x_max, y.0..y.1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("step (one name per step)")
+            .y_desc("loss (nats per character)")
+            .label_style(("sans-serif", 14))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                losses.iter().enumerate().map(|(k, &l)| (k as f64, l)),
+                RGBColor(120, 160, 220).mix(0.6).stroke_width(1),
+            ))
+            .map_err(e)?
+            .label("loss of the step's document")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RGBColor(120, 160, 220)));
+        chart
+            .draw_series(LineSeries::new(
+                mean.iter().copied(),
+                RGBColor(200, 40, 40).stroke_width(3),
+            ))
+            .map_err(e)?
+            .label(format!("mean of the last {window} steps"))
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 20, y)],
+                    RGBColor(200, 40, 40).stroke_width(3),
+                )
+            });
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        root.present().map_err(e)?;
+        Ok(())
+    }
+
+    let size = (900, 500);
+    let y = (lo - pad, hi + pad);
+    if svg {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+            draw(root, losses, &mean, y, x_max, window)?;
+        }
+        write_bytes_atomic(path, text.as_bytes())
+    } else {
+        // Draw into a temporary .png beside the target, then rename it into place.
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .suffix(".png")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        {
+            let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
+            draw(root, losses, &mean, y, x_max, window)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        tmp.persist(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_stripped_non_empty_lines_with_line_numbers() {
+        assert_eq!(
+            documents("emma\n\n  ava \r\nbob"),
+            vec![(1, "emma"), (3, "ava"), (4, "bob")]
+        );
+    }
 }
