@@ -59,14 +59,27 @@ pub trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Renders `figure` at `size` pixels into `path` (SVG if it ends in `.svg`, PNG otherwise), atomically.
+/// Whether a picture file name asks for SVG (`true`) or PNG (`false`).
+///
+/// # Errors
+/// If the name ends in neither `.png` nor `.svg` (any case).
+pub fn is_svg(path: &Path) -> Result<bool> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("svg") => Ok(true),
+        Some(e) if e.eq_ignore_ascii_case("png") => Ok(false),
+        _ => bail!(
+            "{}: a picture's name must end in .png or .svg",
+            path.display()
+        ),
+    }
+}
+
+/// Renders `figure` at `size` pixels into `path` (`.svg` or `.png`), atomically.
 /// The file gets ordinary permissions (0644 on Unix).
 pub fn save(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<()> {
+    let svg = is_svg(path)?;
     register_font();
-    let is_svg = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    if is_svg {
+    if svg {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -524,6 +537,10 @@ mod tests {
         };
         save(&svg, (300, 200), &chart).unwrap();
         assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+        let err = save(&dir.path().join("c.jpg"), (300, 200), &chart).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("c.jpg: a picture's name must end in .png or .svg"));
         // only the two pictures: no temporary files left behind
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
         // a 3-feature data set is refused with a clear error, and nothing is written

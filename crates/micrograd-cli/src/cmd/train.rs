@@ -120,6 +120,11 @@ pub fn run(args: Args) -> Result<()> {
             check_output(flag, p)?;
         }
     }
+    for (flag, path) in [("--plot", &args.plot), ("--loss-plot", &args.loss_plot)] {
+        if let Some(p) = path {
+            plot::is_svg(p).with_context(|| flag.to_string())?;
+        }
+    }
     let config = TrainConfig {
         steps: args.steps as usize,
         lr_start: args.lr_start,
