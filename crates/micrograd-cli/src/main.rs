@@ -4,7 +4,9 @@
 //! exit code; nothing panics on user input, and output files are written atomically (see `output`).
 
 mod cmd;
+mod csv_data;
 mod output;
+mod plot;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

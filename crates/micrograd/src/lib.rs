@@ -51,9 +51,12 @@
 
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod engine;
 pub mod loss;
+pub mod nn;
 pub mod optim;
+pub mod train;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
 pub mod gpt;
