@@ -24,7 +24,7 @@ enum Command {
     /// micrograd's moons demo, checked step by step against micrograd's own run.
     Demo(cmd::demo::Args),
     /// Train an MLP on a CSV data set.
-    Train(cmd::train::Args),
+    Train(Box<cmd::train::Args>),
     /// Score a CSV data set with a saved model.
     Predict(cmd::predict::Args),
     /// Differentiate an expression: `micrograd grad "x*y + 1" x=2 y=3`.
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
-        Command::Train(args) => cmd::train::run(args),
+        Command::Train(args) => cmd::train::run(*args),
         Command::Predict(args) => cmd::predict::run(args),
         Command::Grad(args) => cmd::grad::run(args),
         Command::Data(c) => cmd::data::run(c),

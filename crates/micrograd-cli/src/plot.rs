@@ -490,6 +490,162 @@ impl<F: Fn(&[f64]) -> f64> Figure for DecisionBoundary<'_, F> {
     }
 }
 
+/// A k-class classifier's decision regions over 2-D data: every point of the plane coloured by the
+/// class with the largest output (deeper where the softmax of the outputs is more confident), the
+/// borders between regions drawn dark, and the data points coloured by class (a thick black ring
+/// marks a misclassified point). Works for any number of classes `k >= 2`; the model has `k` outputs.
+pub struct ClassRegions<'a, F: Fn(&[f64]) -> Vec<f64>> {
+    /// The data (2 features).
+    pub data: &'a Dataset,
+    /// The classifier's outputs (one per class; the largest wins).
+    pub outputs: F,
+    /// Title above the picture.
+    pub title: String,
+    /// Grid cells per side for the shading.
+    pub resolution: usize,
+    /// Legend names of the classes, one per class.
+    pub class_names: Vec<String>,
+}
+
+/// The winning class and its softmax probability.
+fn class_and_confidence(outputs: &[f64]) -> (usize, f64) {
+    let c = micrograd::train::argmax(outputs);
+    let m = outputs[c];
+    let z: f64 = outputs.iter().map(|&o| (o - m).exp()).sum();
+    (c, 1.0 / z)
+}
+
+impl<F: Fn(&[f64]) -> Vec<f64>> ClassRegions<'_, F> {
+    /// Checks the data is 2-D and has a name per class.
+    pub fn check(&self) -> Result<()> {
+        if self.data.n_features() != 2 {
+            bail!(
+                "a decision-boundary picture needs 2 features, the data has {}",
+                self.data.n_features()
+            );
+        }
+        if self.class_names.len() < self.data.n_classes() {
+            bail!(
+                "{} class names for {} classes",
+                self.class_names.len(),
+                self.data.n_classes()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl<F: Fn(&[f64]) -> Vec<f64>> Figure for ClassRegions<'_, F> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        self.check()?;
+        root.fill(&WHITE).map_err(draw_err)?;
+        let (ax, bx) = self.data.feature_range(0);
+        let (ay, by) = self.data.feature_range(1);
+        let (px, py) = (0.15 * (bx - ax).max(1e-9), 0.15 * (by - ay).max(1e-9));
+        let (x0, x1, y0, y1) = (ax - px, bx + px, ay - py, by + py);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 22))
+            .margin(14)
+            .x_label_area_size(40)
+            .y_label_area_size(48)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(draw_err)?;
+        let k = self.class_names.len().max(2) as f64;
+        let n = self.resolution.max(2);
+        let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
+        // class and confidence at every cell's centre
+        let grid: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|j| {
+                (0..n)
+                    .map(|i| {
+                        let c = [x0 + (i as f64 + 0.5) * dx, y0 + (j as f64 + 0.5) * dy];
+                        class_and_confidence(&(self.outputs)(&c))
+                    })
+                    .collect()
+            })
+            .collect();
+        chart
+            .draw_series(
+                (0..n)
+                    .flat_map(|j| (0..n).map(move |i| (i, j)))
+                    .map(|(i, j)| {
+                        let (class, conf) = grid[j][i];
+                        let t = ((conf - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0);
+                        let color = lerp(WHITE, class_color(class), 0.2 + 0.35 * t);
+                        let (cx, cy) = (x0 + i as f64 * dx, y0 + j as f64 * dy);
+                        Rectangle::new([(cx, cy), (cx + dx, cy + dy)], color.filled())
+                    }),
+            )
+            .map_err(draw_err)?;
+        // borders: the shared edge of neighbouring cells of different classes
+        let mut segments = Vec::new();
+        for j in 0..n {
+            for i in 0..n {
+                let here = grid[j][i].0;
+                if i + 1 < n && grid[j][i + 1].0 != here {
+                    let x = x0 + (i + 1) as f64 * dx;
+                    segments.push([(x, y0 + j as f64 * dy), (x, y0 + (j + 1) as f64 * dy)]);
+                }
+                if j + 1 < n && grid[j + 1][i].0 != here {
+                    let y = y0 + (j + 1) as f64 * dy;
+                    segments.push([(x0 + i as f64 * dx, y), (x0 + (i + 1) as f64 * dx, y)]);
+                }
+            }
+        }
+        let edge = RGBColor(60, 60, 60);
+        chart
+            .draw_series(
+                segments
+                    .into_iter()
+                    .map(|s| PathElement::new(s.to_vec(), edge.stroke_width(2))),
+            )
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("x0")
+            .y_desc("x1")
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .draw()
+            .map_err(draw_err)?;
+        for class in 0..self.data.n_classes() {
+            let color = class_color(class);
+            let pts: Vec<(f64, f64, bool)> = self
+                .data
+                .iter()
+                .filter(|&(_, l)| l == class)
+                .map(|(x, _)| {
+                    let predicted = micrograd::train::argmax(&(self.outputs)(x));
+                    (x[0], x[1], predicted != class)
+                })
+                .collect();
+            chart
+                .draw_series(pts.iter().map(|&(x, y, wrong)| {
+                    EmptyElement::at((x, y))
+                        + Circle::new((0, 0), 5, color.filled())
+                        + Circle::new(
+                            (0, 0),
+                            5,
+                            ShapeStyle::from(&BLACK).stroke_width(if wrong { 3 } else { 1 }),
+                        )
+                }))
+                .map_err(draw_err)?
+                .label(format!("class {}", self.class_names[class]))
+                .legend(move |(x, y)| Circle::new((x + 8, y), 6, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,5 +712,33 @@ mod tests {
         let err = save(&dir.path().join("d.png"), (100, 100), &bad).unwrap_err();
         assert!(format!("{err:#}").contains("2 features"), "{err:#}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn class_regions_pick_the_largest_output_and_draw_k_colours() {
+        assert_eq!(class_and_confidence(&[0.0, 0.0]), (0, 0.5));
+        let (c, p) = class_and_confidence(&[1.0, 3.0, 1.0]);
+        assert_eq!(c, 1);
+        assert!((p - 1.0 / (1.0 + 2.0 * (-2.0f64).exp())).abs() < 1e-15);
+        let dir = tempfile::tempdir().unwrap();
+        let data = micrograd::data::blobs(30, 3, 0.2, 1);
+        // the nearest of the three blob centres wins
+        let fig = ClassRegions {
+            data: &data,
+            outputs: |x: &[f64]| {
+                (0..3)
+                    .map(|c| {
+                        let a = 2.0 * std::f64::consts::PI * c as f64 / 3.0;
+                        -((x[0] - 2.0 * a.cos()).powi(2) + (x[1] - 2.0 * a.sin()).powi(2))
+                    })
+                    .collect()
+            },
+            title: "three".into(),
+            resolution: 40,
+            class_names: vec!["0".into(), "1".into(), "2".into()],
+        };
+        let png = dir.path().join("k.png");
+        save(&png, (300, 260), &fig).unwrap();
+        assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
     }
 }

@@ -7,10 +7,14 @@ use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::data::LabelEncoding;
 use micrograd::nn::{Activation, Module, MLP};
-use micrograd::train::{StepRecord, TrainConfig, Trainer};
+use micrograd::train::{
+    FitConfig, LossKind, LrSchedule, OptimizerKind, StepRecord, TrainConfig, Trainer,
+};
 use rand::SeedableRng;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+mod fit;
 
 /// Arguments of `micrograd train`.
 #[derive(clap::Args)]
@@ -35,18 +39,72 @@ pub struct Args {
     /// Activation of a new model's hidden layers: relu, tanh, sigmoid or linear.
     #[arg(long, value_name = "NAME", default_value = "relu")]
     activation: Activation,
-    /// Number of SGD steps (full batch).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    steps: u64,
-    /// Learning rate at the first step.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    lr_start: f64,
-    /// Learning rate the linear decay reaches after the last step.
+    /// Number of SGD steps (full batch) of micrograd's demo loop [default: 100]. Not with the
+    /// general-training flags (use --epochs).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000),
+          conflicts_with_all = FIT_FLAGS)]
+    steps: Option<u64>,
+    /// Learning rate at the first step of micrograd's demo loop [default: 1.0]. Not with the
+    /// general-training flags (use --lr).
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = FIT_FLAGS)]
+    lr_start: Option<f64>,
+    /// Learning rate the demo loop's linear decay reaches after the last step [default: 0.1].
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = FIT_FLAGS)]
+    lr_end: Option<f64>,
+    /// L2 regularization strength: alpha * sum(p^2) is added to the loss [default: 1e-4 for the demo
+    /// loop, 0 with the general-training flags].
+    #[arg(long, allow_negative_numbers = true)]
+    alpha: Option<f64>,
+
+    // The general training loop: giving any of these flags switches from micrograd's demo loop to it.
+    /// Loss: hinge, mse, bce (binary cross-entropy on a logit) or ce (softmax cross-entropy, k classes)
+    /// [default: hinge for 2 classes, ce otherwise].
+    #[arg(long, value_name = "NAME")]
+    loss: Option<LossKind>,
+    /// Optimizer: sgd, momentum, nesterov, adam or adamw [default: sgd].
+    #[arg(long, value_name = "NAME")]
+    optimizer: Option<OptimizerName>,
+    /// Momentum of --optimizer momentum|nesterov, in [0, 1).
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    momentum: f64,
+    /// Base learning rate [default: 0.01 for adam/adamw, 0.1 otherwise].
+    #[arg(long, allow_negative_numbers = true)]
+    lr: Option<f64>,
+    /// Learning-rate schedule over all update steps: constant, linear (down to lr/10), cosine (down to
+    /// 0) or step (times --gamma every --step-epochs epochs) [default: constant].
+    #[arg(long, value_name = "NAME")]
+    schedule: Option<ScheduleName>,
+    /// Epochs between decays of --schedule step [default: a third of --epochs].
+    #[arg(long, value_name = "N")]
+    step_epochs: Option<usize>,
+    /// Decay factor of --schedule step.
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
-    lr_end: f64,
-    /// L2 regularization strength.
-    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
-    alpha: f64,
+    gamma: f64,
+    /// Optimizer weight decay (decoupled for adamw) [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    weight_decay: Option<f64>,
+    /// Dropout probability after each hidden layer, in [0, 1) [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    dropout: Option<f64>,
+    /// Examples per update; 0 = the whole training set [default: 0].
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// Passes over the training set [default: 100].
+    #[arg(long, value_name = "N")]
+    epochs: Option<usize>,
+    /// Fraction of the data held out (seeded by --seed) for validation, in [0, 1) [default: 0].
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    val_split: Option<f64>,
+    /// Early stopping: stop after N epochs without a lower validation loss and restore the best
+    /// epoch's parameters (needs --val-split).
+    #[arg(long, value_name = "N")]
+    patience: Option<usize>,
+    /// Clip the global gradient norm to this before every update.
+    #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
+    clip: Option<f64>,
+    /// Fail (and write no file) if the final training accuracy is below this percentage.
+    #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
+    min_accuracy: Option<f64>,
     /// Write each step's loss and accuracy (before its update) as JSON lines to this file.
     #[arg(long, value_name = "T.jsonl")]
     trace: Option<PathBuf>,
@@ -59,6 +117,49 @@ pub struct Args {
     /// Draw the loss and accuracy curves to this PNG or SVG file.
     #[arg(long, value_name = "L.png")]
     loss_plot: Option<PathBuf>,
+}
+
+/// The flags of the general training loop (their presence selects it).
+const FIT_FLAGS: [&str; 11] = [
+    "loss",
+    "optimizer",
+    "lr",
+    "schedule",
+    "weight_decay",
+    "dropout",
+    "batch_size",
+    "epochs",
+    "val_split",
+    "patience",
+    "clip",
+];
+
+/// `--optimizer` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OptimizerName {
+    /// Plain SGD.
+    Sgd,
+    /// SGD with momentum.
+    Momentum,
+    /// SGD with Nesterov momentum.
+    Nesterov,
+    /// Adam.
+    Adam,
+    /// AdamW (decoupled weight decay).
+    Adamw,
+}
+
+/// `--schedule` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleName {
+    /// The base rate throughout.
+    Constant,
+    /// Linear decay to a tenth of the base rate.
+    Linear,
+    /// Cosine annealing to 0.
+    Cosine,
+    /// Multiplied by --gamma every --step-epochs epochs.
+    Step,
 }
 
 /// One line of `--trace`: the fields in this order, numbers in shortest round-trip form.
@@ -125,23 +226,32 @@ pub fn run(args: Args) -> Result<()> {
             plot::is_svg(p).with_context(|| flag.to_string())?;
         }
     }
-    let config = TrainConfig {
-        steps: args.steps as usize,
-        lr_start: args.lr_start,
-        lr_end: args.lr_end,
-        alpha: args.alpha,
-    };
-    config.validate()?;
     if args.hidden.contains(&0) {
         bail!("--hidden: every layer needs at least one neuron");
     }
+    if let Some(m) = args.min_accuracy {
+        if !(0.0..=100.0).contains(&m) {
+            bail!("--min-accuracy must be a percentage in [0, 100], got {m}");
+        }
+    }
+    if uses_fit(&args) {
+        return fit::run(&args);
+    }
+    let defaults = TrainConfig::default();
+    let config = TrainConfig {
+        steps: args.steps.map_or(defaults.steps, |s| s as usize),
+        lr_start: args.lr_start.unwrap_or(defaults.lr_start),
+        lr_end: args.lr_end.unwrap_or(defaults.lr_end),
+        alpha: args.alpha.unwrap_or(defaults.alpha),
+    };
+    config.validate()?;
 
     let csv = csv_data::load(&args.data)?;
     let encoding = csv.encoding;
     let data = csv.dataset;
     if data.n_classes() != 2 {
         bail!(
-            "{}: the hinge loss trains 2 classes, the labels have {} (use -1/+1 or 0/1)",
+            "{}: the hinge loss trains 2 classes, the labels have {} (use --loss ce for k classes)",
             args.data.display(),
             data.n_classes()
         );
@@ -214,6 +324,7 @@ pub fn run(args: Args) -> Result<()> {
         last.accuracy * 100.0,
         final_acc * 100.0
     );
+    check_min_accuracy(args.min_accuracy, final_acc)?;
 
     if let Some(path) = &args.trace {
         write_atomic(path, |w| {
@@ -269,6 +380,100 @@ pub fn run(args: Args) -> Result<()> {
         println!("wrote {} (loss and accuracy)", path.display());
     }
     Ok(())
+}
+
+/// Whether any flag of the general training loop was given.
+fn uses_fit(a: &Args) -> bool {
+    a.loss.is_some()
+        || a.optimizer.is_some()
+        || a.lr.is_some()
+        || a.schedule.is_some()
+        || a.weight_decay.is_some()
+        || a.dropout.is_some()
+        || a.batch_size.is_some()
+        || a.epochs.is_some()
+        || a.val_split.is_some()
+        || a.patience.is_some()
+        || a.clip.is_some()
+}
+
+/// `--min-accuracy`: an error if `accuracy` (a fraction) is below the percentage.
+pub fn check_min_accuracy(min: Option<f64>, accuracy: f64) -> Result<()> {
+    if let Some(m) = min {
+        if accuracy.is_nan() || accuracy * 100.0 < m {
+            bail!(
+                "the final training accuracy {:.2}% is below --min-accuracy {m}%; no file written",
+                accuracy * 100.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The general loop's settings from the flags, checked, with errors naming the flags.
+pub fn fit_config(a: &Args, classes: usize) -> Result<FitConfig> {
+    let optimizer = match a.optimizer.unwrap_or(OptimizerName::Sgd) {
+        OptimizerName::Sgd => OptimizerKind::Sgd,
+        OptimizerName::Momentum => OptimizerKind::Momentum(a.momentum),
+        OptimizerName::Nesterov => OptimizerKind::Nesterov(a.momentum),
+        OptimizerName::Adam => OptimizerKind::Adam,
+        OptimizerName::Adamw => OptimizerKind::AdamW,
+    };
+    let epochs = a.epochs.unwrap_or(100);
+    let schedule = match a.schedule.unwrap_or(ScheduleName::Constant) {
+        ScheduleName::Constant => LrSchedule::Constant,
+        ScheduleName::Linear => LrSchedule::Linear { end_factor: 0.1 },
+        ScheduleName::Cosine => LrSchedule::Cosine { min_lr: 0.0 },
+        ScheduleName::Step => LrSchedule::Step {
+            epochs: a.step_epochs.unwrap_or(epochs.div_ceil(3)),
+            gamma: a.gamma,
+        },
+    };
+    let config = FitConfig {
+        loss: a.loss.unwrap_or(if classes == 2 {
+            LossKind::Hinge
+        } else {
+            LossKind::CrossEntropy
+        }),
+        optimizer,
+        lr: a.lr.unwrap_or(match optimizer {
+            OptimizerKind::Adam | OptimizerKind::AdamW => 0.01,
+            _ => 0.1,
+        }),
+        schedule,
+        weight_decay: a.weight_decay.unwrap_or(0.0),
+        l2: a.alpha.unwrap_or(0.0),
+        dropout: a.dropout.unwrap_or(0.0),
+        batch_size: a.batch_size.unwrap_or(0),
+        epochs,
+        val_split: a.val_split.unwrap_or(0.0),
+        patience: a.patience,
+        clip: a.clip,
+        seed: a.seed,
+    };
+    if let Err(e) = config.validate() {
+        let msg = e.to_string();
+        let flags = [
+            ("lr ", "--lr "),
+            ("weight_decay ", "--weight-decay "),
+            ("l2 ", "--alpha "),
+            ("dropout ", "--dropout "),
+            ("val_split ", "--val-split "),
+            ("epochs ", "--epochs "),
+            ("momentum ", "--momentum "),
+            ("clip ", "--clip "),
+            ("patience ", "--patience "),
+            ("early stopping (patience)", "--patience"),
+            ("the step schedule's step size", "--step-epochs"),
+            ("the step schedule's gamma", "--gamma"),
+        ];
+        let msg = flags
+            .iter()
+            .find_map(|(field, flag)| msg.strip_prefix(field).map(|rest| format!("{flag}{rest}")))
+            .unwrap_or(msg);
+        bail!(msg);
+    }
+    Ok(config)
 }
 
 /// The loss (log scale) and accuracy curves of a run.

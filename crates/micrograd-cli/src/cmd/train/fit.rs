@@ -1,0 +1,323 @@
+//! `micrograd train` with the general training loop ([`micrograd::train::fit`]): chosen loss and
+//! optimizer, schedule, mini-batches, dropout, validation split, early stopping, k classes.
+
+use super::{check_min_accuracy, fit_config, fmt_loss, load_model, Args};
+use crate::csv_data;
+use crate::output::write_atomic;
+use crate::plot::{self, Chart, Charts, ClassRegions, DecisionBoundary, Series};
+use anyhow::{bail, Context, Result};
+use micrograd::data::LabelEncoding;
+use micrograd::nn::{Activation, Module, MLP};
+use micrograd::train::{evaluate, fit, EpochRecord, FitConfig, FitReport};
+use rand::SeedableRng;
+use std::io::IsTerminal;
+
+/// One line of `--trace` in this mode.
+#[derive(serde::Serialize)]
+struct EpochTrace {
+    epoch: usize,
+    train_loss: f64,
+    train_accuracy: f64,
+    val_loss: Option<f64>,
+    val_accuracy: Option<f64>,
+    lr: f64,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
+    let mut line = format!(
+        "epoch {:>w$}/{epochs}  loss {}  acc {}",
+        r.epoch + 1,
+        fmt_loss(r.train_loss),
+        pct(r.train_accuracy),
+        w = epochs.to_string().len()
+    );
+    if let (Some(l), Some(a)) = (r.val_loss, r.val_accuracy) {
+        line += &format!("  val loss {}  val acc {}", fmt_loss(l), pct(a));
+    }
+    line + &format!("  lr {:.3e}", r.lr)
+}
+
+/// Runs `micrograd train` with the general loop.
+pub fn run(args: &Args) -> Result<()> {
+    // the flags are checked before anything is read
+    fit_config(args, 2)?;
+    let csv = csv_data::load(&args.data)?;
+    let encoding = csv.encoding;
+    let data = csv.dataset;
+    let k = data.n_classes();
+    let config = fit_config(args, k)?;
+    if args.plot.is_some() && data.n_features() != 2 {
+        bail!(
+            "--plot draws 2-feature data, {} has {} features",
+            args.data.display(),
+            data.n_features()
+        );
+    }
+    let model = match &args.model_init {
+        Some(path) => {
+            let m = load_model(path)?;
+            evaluate(&m, &data, config.loss).with_context(|| {
+                format!(
+                    "{} does not fit {} with --loss {}",
+                    path.display(),
+                    args.data.display(),
+                    config.loss.name()
+                )
+            })?;
+            m
+        }
+        None => {
+            let mut nouts = args.hidden.clone();
+            nouts.push(config.loss.outputs(k));
+            let mut acts = vec![args.activation; args.hidden.len()];
+            acts.push(Activation::Linear);
+            let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+            let m = MLP::with_activations(data.n_features(), &nouts, &acts, &mut rng);
+            evaluate(&m, &data, config.loss).with_context(|| {
+                format!("--loss {} on {}", config.loss.name(), args.data.display())
+            })?;
+            m
+        }
+    };
+    print_header(args, &model, &data, &config);
+
+    let report = run_with_progress(&model, &data, &config)?;
+    let last = report.epochs.last().expect("at least one epoch");
+    let (train_loss, train_acc) = match report.best_epoch {
+        Some(b) => (report.epochs[b].train_loss, report.epochs[b].train_accuracy),
+        None => (last.train_loss, last.train_accuracy),
+    };
+    let mut summary = format!(
+        "done: {} epochs, train loss {} -> {}, train accuracy {} -> {}",
+        report.epochs.len(),
+        fmt_loss(report.epochs[0].train_loss),
+        fmt_loss(train_loss),
+        pct(report.epochs[0].train_accuracy),
+        pct(train_acc)
+    );
+    if let Some(b) = report.best_epoch {
+        let r = &report.epochs[b];
+        summary += &format!(
+            "; {} at epoch {}: restored its parameters (val loss {}, val accuracy {})",
+            if report.stopped_early {
+                "early stop, best validation loss"
+            } else {
+                "best validation loss"
+            },
+            b + 1,
+            fmt_loss(r.val_loss.unwrap_or(f64::NAN)),
+            pct(r.val_accuracy.unwrap_or(f64::NAN))
+        );
+    } else if let (Some(l), Some(a)) = (last.val_loss, last.val_accuracy) {
+        summary += &format!(", val loss {}, val accuracy {}", fmt_loss(l), pct(a));
+    }
+    println!("{summary}");
+    check_min_accuracy(args.min_accuracy, train_acc)?;
+
+    if let Some(path) = &args.trace {
+        write_atomic(path, |w| {
+            for r in &report.epochs {
+                let line = EpochTrace {
+                    epoch: r.epoch,
+                    train_loss: r.train_loss,
+                    train_accuracy: r.train_accuracy,
+                    val_loss: r.val_loss,
+                    val_accuracy: r.val_accuracy,
+                    lr: r.lr,
+                };
+                serde_json::to_writer(&mut *w, &line)?;
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        })?;
+        println!("wrote {} ({} epochs)", path.display(), report.epochs.len());
+    }
+    if let Some(path) = &args.save {
+        let json = model.to_json();
+        write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
+        println!("wrote {} (the trained model)", path.display());
+    }
+    if let Some(path) = &args.plot {
+        let svg = plot::is_svg(path)?;
+        let resolution = if svg { 60 } else { 200 };
+        let names: Vec<String> = (0..k)
+            .map(|c| match encoding.decode(c) {
+                1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
+                l => l.to_string(),
+            })
+            .collect();
+        let title = format!(
+            "{} classes, --loss {}: training accuracy {:.1}%",
+            k,
+            config.loss.name(),
+            train_acc * 100.0
+        );
+        if model.nout() == 1 {
+            plot::save(
+                path,
+                (760, 640),
+                &DecisionBoundary {
+                    data: &data,
+                    score: |x: &[f64]| model.predict(x)[0],
+                    title,
+                    resolution,
+                    class_names: [names[0].clone(), names[1].clone()],
+                },
+            )?;
+        } else {
+            plot::save(
+                path,
+                (760, 640),
+                &ClassRegions {
+                    data: &data,
+                    outputs: |x: &[f64]| model.predict(x),
+                    title,
+                    resolution,
+                    class_names: names,
+                },
+            )?;
+        }
+        println!("wrote {} (the decision regions)", path.display());
+    }
+    if let Some(path) = &args.loss_plot {
+        plot::save(path, (760, 640), &curves(&report))?;
+        println!("wrote {} (loss and accuracy per epoch)", path.display());
+    }
+    Ok(())
+}
+
+fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &FitConfig) {
+    let widths: Vec<String> = model.nouts().iter().map(|n| n.to_string()).collect();
+    let batch = if c.batch_size == 0 {
+        "full batch".to_string()
+    } else {
+        format!("batch size {}", c.batch_size)
+    };
+    println!(
+        "training MLP({}, [{}]) ({} parameters) on {} ({} points, {} classes)",
+        model.nin(),
+        widths.join(", "),
+        model.num_parameters(),
+        args.data.display(),
+        data.len(),
+        data.n_classes()
+    );
+    println!(
+        "loss {}, optimizer {:?}, lr {} ({:?}), weight decay {}, L2 {}, dropout {}, {batch}, {} epochs, validation split {}{}{}",
+        c.loss.name(),
+        c.optimizer,
+        c.lr,
+        c.schedule,
+        c.weight_decay,
+        c.l2,
+        c.dropout,
+        c.epochs,
+        c.val_split,
+        c.patience.map_or(String::new(), |p| format!(", patience {p}")),
+        c.clip.map_or(String::new(), |n| format!(", clip {n}")),
+    );
+}
+
+/// Trains with a progress bar (stderr a terminal) or log lines (at most about 50, plus the last).
+fn run_with_progress(
+    model: &MLP,
+    data: &micrograd::data::Dataset,
+    config: &FitConfig,
+) -> Result<FitReport> {
+    let epochs = config.epochs;
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(epochs as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} {msg}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        let every = epochs.div_ceil(10).max(1);
+        let result = fit(model, data, config, |r| {
+            let line = epoch_line(r, epochs);
+            if (r.epoch + 1) % every == 0 {
+                bar.println(&line);
+            }
+            bar.set_message(
+                line.split_once("  ")
+                    .map_or(String::new(), |x| x.1.to_string()),
+            );
+            bar.inc(1);
+        });
+        match result {
+            Ok(r) => {
+                bar.finish();
+                Ok(r)
+            }
+            Err(e) => {
+                bar.abandon();
+                Err(e.into())
+            }
+        }
+    } else {
+        let every = epochs.div_ceil(50).max(1);
+        Ok(fit(model, data, config, |r| {
+            if r.epoch % every == 0 || r.epoch + 1 == epochs {
+                println!("{}", epoch_line(r, epochs));
+            }
+        })?)
+    }
+}
+
+/// Training and validation loss (log scale) and accuracy per epoch.
+fn curves(report: &FitReport) -> Charts {
+    let pick = |f: fn(&EpochRecord) -> Option<f64>| -> Vec<f64> {
+        report
+            .epochs
+            .iter()
+            .map(|r| f(r).unwrap_or(f64::NAN))
+            .collect()
+    };
+    let mut loss = vec![Series::line(
+        "training loss",
+        &pick(|r| Some(r.train_loss)),
+        plot::PALETTE[0],
+    )];
+    let mut acc = vec![Series::line(
+        "training accuracy",
+        &pick(|r| Some(r.train_accuracy * 100.0)),
+        plot::PALETTE[0],
+    )];
+    if report.sizes.1 > 0 {
+        loss.push(Series::line(
+            "validation loss",
+            &pick(|r| r.val_loss),
+            plot::PALETTE[1],
+        ));
+        acc.push(Series::line(
+            "validation accuracy",
+            &pick(|r| r.val_accuracy.map(|a| a * 100.0)),
+            plot::PALETTE[1],
+        ));
+    }
+    Charts(vec![
+        Chart {
+            title: "loss".into(),
+            x_label: "epoch".into(),
+            y_label: "mean loss (log scale)".into(),
+            series: loss,
+            log_y: true,
+            ..Chart::default()
+        },
+        Chart {
+            title: "accuracy".into(),
+            x_label: "epoch".into(),
+            y_label: "accuracy (%)".into(),
+            series: acc,
+            y_range: Some((0.0, 102.0)),
+            legend_bottom: true,
+            ..Chart::default()
+        },
+    ])
+}
