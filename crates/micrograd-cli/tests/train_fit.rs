@@ -169,7 +169,7 @@ fn three_classes_with_adam_validation_trace_plots_and_model() {
     assert!(ok, "{err}");
     assert!(out.contains("(90 points, 3 classes)"), "{out}");
     assert!(
-        out.contains("loss ce, optimizer Adam, lr 0.05 (Cosine"),
+        out.contains("loss ce, optimizer Adam, lr 0.05 (cosine to 0)"),
         "{out}"
     );
     assert!(out.contains("epoch  1/20  loss "), "{out}");
@@ -371,4 +371,47 @@ fn a_non_finite_loss_stops_training_naming_the_step_and_epoch() {
     );
     assert!(!err.contains("panicked"));
     assert_eq!(files(dir.path()), ["d.csv"]);
+}
+
+#[test]
+fn predict_with_a_k_class_model_reports_argmax_classes() {
+    let (dir, _) = with_data("blobs", "60", "3", "0.2");
+    let (ok, _, err) = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "d.csv",
+            "--loss",
+            "ce",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.05",
+            "--epochs",
+            "30",
+            "--batch-size",
+            "10",
+            "--save",
+            "m.json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        dir.path(),
+        &["predict", "--csv", "--model", "m.json", "--data", "d.csv"],
+    );
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "x0,x1,label,score,predicted");
+    assert_eq!(lines.len(), 61);
+    let mut right = 0;
+    for l in &lines[1..] {
+        let c: Vec<&str> = l.split(',').collect();
+        let p: f64 = c[3].parse().unwrap();
+        assert!((1.0 / 3.0..=1.0).contains(&p), "{l}");
+        right += usize::from(c[2] == c[4]);
+    }
+    assert!(right >= 57, "{right}");
+    assert!(err.contains("accuracy: "), "{err}");
 }

@@ -1,4 +1,6 @@
-//! `micrograd predict`: scores a CSV data set with a saved model and reports the accuracy.
+//! `micrograd predict`: scores a CSV data set with a saved model and reports the accuracy. A model
+//! with one output gives a score (> 0: the second class); one with k outputs the class of the largest
+//! output (labels 0..k-1) and its softmax probability as the score.
 
 use crate::csv_data::{self, Labels};
 use anyhow::{bail, Result};
@@ -34,32 +36,53 @@ pub fn run(args: Args) -> Result<()> {
             n_features
         );
     }
-    if model.nout() != 1 {
-        bail!(
-            "{} has {} outputs; predict scores binary classifiers (1 output)",
-            args.model.display(),
-            model.nout()
-        );
-    }
+    let k = model.nout();
     if let Some(l) = &rows.labelled {
-        if l.dataset.n_classes() != 2 {
+        let classes = l.dataset.n_classes();
+        if k == 1 && classes != 2 {
             bail!(
                 "{}: the labels have {} classes; a score separates 2 (-1/+1 or 0/1)",
                 args.data.display(),
-                l.dataset.n_classes()
+                classes
+            );
+        }
+        if k > 1 && classes > k {
+            bail!(
+                "{}: the labels have {} classes but {} has {} outputs",
+                args.data.display(),
+                classes,
+                args.model.display(),
+                k
             );
         }
     }
-    // Predicted labels are written the way the file writes them (-1/+1 by default).
-    let encoding = rows
-        .labelled
-        .as_ref()
-        .map_or(LabelEncoding::PlusMinusOne, |l| l.encoding);
-    let scores: Vec<f64> = rows.features.iter().map(|x| model.predict(x)[0]).collect();
-    let predicted: Vec<i64> = scores
+    // Predicted labels are written the way the file writes them (-1/+1 by default for a score,
+    // 0..k-1 for k outputs).
+    let encoding = rows.labelled.as_ref().map_or(
+        if k == 1 {
+            LabelEncoding::PlusMinusOne
+        } else {
+            LabelEncoding::ZeroBased
+        },
+        |l| l.encoding,
+    );
+    // One output: the score, > 0 meaning the second class. k outputs: the class with the largest
+    // output, and its softmax probability as the score.
+    let (scores, classes): (Vec<f64>, Vec<usize>) = rows
+        .features
         .iter()
-        .map(|&s| encoding.decode(usize::from(s > 0.0)))
-        .collect();
+        .map(|x| {
+            let out = model.predict(x);
+            if k == 1 {
+                (out[0], usize::from(out[0] > 0.0))
+            } else {
+                let c = micrograd::train::argmax(&out);
+                let z: f64 = out.iter().map(|&o| (o - out[c]).exp()).sum();
+                (1.0 / z, c)
+            }
+        })
+        .unzip();
+    let predicted: Vec<i64> = classes.iter().map(|&c| encoding.decode(c)).collect();
     let labels: Option<Vec<i64>> = rows.labelled.as_ref().map(|l| {
         l.dataset
             .labels()

@@ -8,7 +8,7 @@ use crate::plot::{self, Chart, Charts, ClassRegions, DecisionBoundary, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::data::LabelEncoding;
 use micrograd::nn::{Activation, Module, MLP};
-use micrograd::train::{evaluate, fit, EpochRecord, FitConfig, FitReport};
+use micrograd::train::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule};
 use rand::SeedableRng;
 use std::io::IsTerminal;
 
@@ -206,12 +206,17 @@ fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &F
         data.len(),
         data.n_classes()
     );
+    let schedule = match c.schedule {
+        LrSchedule::Constant => "constant".to_string(),
+        LrSchedule::Linear { end_factor } => format!("linear to x{end_factor}"),
+        LrSchedule::Cosine { min_lr } => format!("cosine to {min_lr}"),
+        LrSchedule::Step { epochs, gamma } => format!("x{gamma} every {epochs} epochs"),
+    };
     println!(
-        "loss {}, optimizer {:?}, lr {} ({:?}), weight decay {}, L2 {}, dropout {}, {batch}, {} epochs, validation split {}{}{}",
+        "loss {}, optimizer {:?}, lr {} ({schedule}), weight decay {}, L2 {}, dropout {}, {batch}, {} epochs, validation split {}{}{}",
         c.loss.name(),
         c.optimizer,
         c.lr,
-        c.schedule,
         c.weight_decay,
         c.l2,
         c.dropout,
