@@ -318,6 +318,14 @@ fn bad_flag_values_are_clear_errors_and_write_nothing() {
         ),
         (vec!["--epochs", "0"], "--epochs must be at least 1"),
         (
+            vec!["--momentum", "0.5"],
+            "--momentum applies to --optimizer momentum or nesterov only",
+        ),
+        (
+            vec!["--gamma", "0.5"],
+            "--gamma and --step-epochs apply to --schedule step only",
+        ),
+        (
             vec!["--loss", "bce"],
             "the bce loss trains 2 classes, the data has 3",
         ),

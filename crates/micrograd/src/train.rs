@@ -942,8 +942,8 @@ fn check_fit_shape(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(), Tr
 /// then the training and validation sets are evaluated with dropout off ([`EpochRecord`]). The
 /// validation set is a seeded split ([`split_indices`]) of `data`, never trained on. With
 /// `patience`, training stops once the validation loss has not improved for `patience` epochs, and
-/// **the parameters of the best epoch are restored** ([`FitReport::best_epoch`]); the records of the
-/// epochs after it are kept in the report.
+/// **the parameters of the best epoch (lowest validation loss) are restored**, also when all epochs
+/// ran ([`FitReport::best_epoch`]); the records of the epochs after it are kept in the report.
 ///
 /// # Errors
 /// [`TrainError::Config`] for a bad config or a split that leaves no training example,

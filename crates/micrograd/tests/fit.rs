@@ -412,3 +412,32 @@ fn readme_three_class_spirals_reach_95_percent_with_adam() {
     let (loss, acc) = evaluate(&model, &data, LossKind::CrossEntropy).unwrap();
     assert_eq!((loss, acc), (last.train_loss, last.train_accuracy));
 }
+
+#[test]
+fn schedules_run_over_all_update_steps() {
+    let data = blobs(20, 2, 0.3, 1);
+    let lrs = |schedule: LrSchedule, batch_size: usize| -> Vec<f64> {
+        let model = MLP::seeded(2, &[4, 1], 1);
+        let c = FitConfig {
+            schedule,
+            batch_size,
+            epochs: 6,
+            ..FitConfig::default()
+        };
+        let r = fit(&model, &data, &c, |_| {}).unwrap();
+        r.epochs.iter().map(|e| e.lr).collect()
+    };
+    let step = LrSchedule::Step {
+        epochs: 2,
+        gamma: 0.5,
+    };
+    assert_eq!(lrs(step, 0), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
+    // 2 steps an epoch: the decay still comes every 2 epochs; the record is the epoch's last step's
+    assert_eq!(lrs(step, 10), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
+    let linear = lrs(LrSchedule::Linear { end_factor: 0.1 }, 0);
+    assert!(close(linear[0], 0.1) && close(linear[5], 0.01), "{linear:?}");
+    assert!(close(linear[1], 0.1 * (1.0 - 0.9 / 5.0)));
+    let cosine = lrs(LrSchedule::Cosine { min_lr: 0.0 }, 0);
+    assert!(close(cosine[0], 0.1) && cosine[5] == 0.0);
+    assert!(close(cosine[2], 0.05 * (1.0 + (0.4 * std::f64::consts::PI).cos())));
+}

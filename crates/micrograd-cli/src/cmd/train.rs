@@ -64,9 +64,9 @@ pub struct Args {
     /// Optimizer: sgd, momentum, nesterov, adam or adamw [default: sgd].
     #[arg(long, value_name = "NAME")]
     optimizer: Option<OptimizerName>,
-    /// Momentum of --optimizer momentum|nesterov, in [0, 1).
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
-    momentum: f64,
+    /// Momentum of --optimizer momentum|nesterov, in [0, 1) [default: 0.9].
+    #[arg(long, allow_negative_numbers = true)]
+    momentum: Option<f64>,
     /// Base learning rate [default: 0.01 for adam/adamw, 0.1 otherwise].
     #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
@@ -77,9 +77,9 @@ pub struct Args {
     /// Epochs between decays of --schedule step [default: a third of --epochs].
     #[arg(long, value_name = "N")]
     step_epochs: Option<usize>,
-    /// Decay factor of --schedule step.
-    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
-    gamma: f64,
+    /// Decay factor of --schedule step [default: 0.1].
+    #[arg(long, allow_negative_numbers = true)]
+    gamma: Option<f64>,
     /// Optimizer weight decay (decoupled for adamw) [default: 0].
     #[arg(long, allow_negative_numbers = true)]
     weight_decay: Option<f64>,
@@ -120,7 +120,10 @@ pub struct Args {
 }
 
 /// The flags of the general training loop (their presence selects it).
-const FIT_FLAGS: [&str; 11] = [
+const FIT_FLAGS: [&str; 14] = [
+    "momentum",
+    "step_epochs",
+    "gamma",
     "loss",
     "optimizer",
     "lr",
@@ -386,6 +389,9 @@ pub fn run(args: Args) -> Result<()> {
 fn uses_fit(a: &Args) -> bool {
     a.loss.is_some()
         || a.optimizer.is_some()
+        || a.momentum.is_some()
+        || a.step_epochs.is_some()
+        || a.gamma.is_some()
         || a.lr.is_some()
         || a.schedule.is_some()
         || a.weight_decay.is_some()
@@ -412,21 +418,30 @@ pub fn check_min_accuracy(min: Option<f64>, accuracy: f64) -> Result<()> {
 
 /// The general loop's settings from the flags, checked, with errors naming the flags.
 pub fn fit_config(a: &Args, classes: usize) -> Result<FitConfig> {
-    let optimizer = match a.optimizer.unwrap_or(OptimizerName::Sgd) {
+    let name = a.optimizer.unwrap_or(OptimizerName::Sgd);
+    let momentum = a.momentum.unwrap_or(0.9);
+    if a.momentum.is_some() && !matches!(name, OptimizerName::Momentum | OptimizerName::Nesterov) {
+        bail!("--momentum applies to --optimizer momentum or nesterov only");
+    }
+    let scheduled = a.schedule.unwrap_or(ScheduleName::Constant);
+    if (a.gamma.is_some() || a.step_epochs.is_some()) && scheduled != ScheduleName::Step {
+        bail!("--gamma and --step-epochs apply to --schedule step only");
+    }
+    let optimizer = match name {
         OptimizerName::Sgd => OptimizerKind::Sgd,
-        OptimizerName::Momentum => OptimizerKind::Momentum(a.momentum),
-        OptimizerName::Nesterov => OptimizerKind::Nesterov(a.momentum),
+        OptimizerName::Momentum => OptimizerKind::Momentum(momentum),
+        OptimizerName::Nesterov => OptimizerKind::Nesterov(momentum),
         OptimizerName::Adam => OptimizerKind::Adam,
         OptimizerName::Adamw => OptimizerKind::AdamW,
     };
     let epochs = a.epochs.unwrap_or(100);
-    let schedule = match a.schedule.unwrap_or(ScheduleName::Constant) {
+    let schedule = match scheduled {
         ScheduleName::Constant => LrSchedule::Constant,
         ScheduleName::Linear => LrSchedule::Linear { end_factor: 0.1 },
         ScheduleName::Cosine => LrSchedule::Cosine { min_lr: 0.0 },
         ScheduleName::Step => LrSchedule::Step {
             epochs: a.step_epochs.unwrap_or(epochs.div_ceil(3)),
-            gamma: a.gamma,
+            gamma: a.gamma.unwrap_or(0.1),
         },
     };
     let config = FitConfig {
