@@ -356,6 +356,11 @@ struct TapeInner {
     /// The lowest mark of any rewind since `era_start` (`u32::MAX` if none): a handle from this era with
     /// an index below it is valid whatever its epoch.
     safe_below: u32,
+    /// A handle from an epoch at or after `recent_epoch` (the one before the last logged rewind) is
+    /// valid if its index is below `recent_mark` (the last logged rewind's mark): this covers a model's
+    /// parameters made after some earlier, lower rewinds.
+    recent_epoch: u32,
+    recent_mark: u32,
     /// Range of non-leaf nodes whose gradient may be non-zero (see `backward`).
     dirty: Option<(u32, u32)>,
     scratch: Vec<f64>,
@@ -402,6 +407,8 @@ impl TapeInner {
             era_start: 0,
             rewinds: Vec::new(),
             safe_below: u32::MAX,
+            recent_epoch: 0,
+            recent_mark: u32::MAX,
             dirty: None,
             scratch: Vec::new(),
         }
@@ -413,6 +420,7 @@ impl TapeInner {
     fn is_live(&self, v: Value) -> bool {
         v.epoch == self.epoch
             || (v.epoch >= self.era_start && v.idx < self.safe_below)
+            || (v.epoch >= self.recent_epoch && v.idx < self.recent_mark)
             || self.is_live_slow(v)
     }
 
@@ -435,8 +443,11 @@ impl TapeInner {
     #[inline]
     fn check_all(&self, items: &[Value]) {
         let (epoch, era, safe) = (self.epoch, self.era_start, self.safe_below);
+        let (recent_epoch, recent_mark) = (self.recent_epoch, self.recent_mark);
         let fast = items.iter().fold(true, |ok, v| {
-            ok & ((v.epoch == epoch) | ((v.epoch >= era) & (v.idx < safe)))
+            ok & ((v.epoch == epoch)
+                | ((v.epoch >= era) & (v.idx < safe))
+                | ((v.epoch >= recent_epoch) & (v.idx < recent_mark)))
         });
         if !fast {
             items.iter().for_each(|&v| self.check(v));
@@ -637,6 +648,12 @@ impl TapeInner {
             self.rewinds.push((self.epoch, mark.nodes));
         }
         self.safe_below = self.rewinds.first().map_or(u32::MAX, |&(_, m)| m);
+        let n = self.rewinds.len();
+        (self.recent_epoch, self.recent_mark) = match n {
+            0 => (self.era_start, u32::MAX),
+            1 => (self.era_start, self.rewinds[0].1),
+            _ => (self.rewinds[n - 2].0, self.rewinds[n - 1].1),
+        };
     }
 }
 
