@@ -49,5 +49,7 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod expr;
+pub mod viz;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
