@@ -22,7 +22,11 @@ macro_rules! ops {
     (
         unary {
             $( $(#[$um:meta])* $U:ident $usym:literal
-               |$x:ident, $c:ident| $uf:expr, |$dx:ident, $dc:ident, $dy:ident| $ud:expr; )*
+               |$x:ident| $uf:expr, |$dx:ident, $dy:ident| $ud:expr; )*
+        }
+        scalar {
+            $( $(#[$sm:meta])* $S:ident $ssym:literal
+               |$sx:ident, $c:ident| $sf:expr, |$sdx:ident, $dc:ident, $sdy:ident| $sd:expr; )*
         }
         binary {
             $( $(#[$bm:meta])* $B:ident $bsym:literal
@@ -46,6 +50,7 @@ macro_rules! ops {
             /// A user-supplied unary function ([`Value::custom`]).
             Custom,
             $( $(#[$um])* $U, )*
+            $( $(#[$sm])* $S, )*
             $( $(#[$bm])* $B, )*
         }
 
@@ -59,26 +64,50 @@ macro_rules! ops {
                     Op::Affine => "affine",
                     Op::Custom => "custom",
                     $( Op::$U => $usym, )*
+                    $( Op::$S => $ssym, )*
                     $( Op::$B => $bsym, )*
                 }
             }
 
-            /// Forward value of a unary op: `x` is the input, `c` the op's constant.
+            /// The op with code `code` (its `as u8`), for the const-generic constructors.
+            const fn from_code(code: u8) -> Op {
+                $( if code == Op::$U as u8 { return Op::$U; } )*
+                $( if code == Op::$S as u8 { return Op::$S; } )*
+                $( if code == Op::$B as u8 { return Op::$B; } )*
+                Op::Leaf
+            }
+
+            /// Whether the op keeps a constant (`x + c`, `x^c`, ...; `Custom` keeps `f'(x)`).
+            fn has_constant(self) -> bool {
+                matches!(self, Op::Custom $( | Op::$S )*)
+            }
+
+            /// Whether the op has exactly two inputs.
+            fn is_binary(self) -> bool {
+                matches!(self, $( Op::$B )|*)
+            }
+
             #[inline(always)]
-            #[allow(unused_variables)]
-            fn unary_forward(self, x: f64, c: f64) -> f64 {
+            fn unary_forward(self, x: f64) -> f64 {
                 match self {
-                    $( Op::$U => { let $x = x; let $c = c; $uf } )*
-                    _ => unreachable!("not a unary op: {self:?}"),
+                    $( Op::$U => { let $x = x; $uf } )*
+                    _ => unreachable!(),
                 }
             }
 
-            /// Forward value of a binary op.
+            #[inline(always)]
+            fn scalar_forward(self, x: f64, c: f64) -> f64 {
+                match self {
+                    $( Op::$S => { let ($sx, $c) = (x, c); $sf } )*
+                    _ => unreachable!(),
+                }
+            }
+
             #[inline(always)]
             fn binary_forward(self, a: f64, b: f64) -> f64 {
                 match self {
-                    $( Op::$B => { let $a = a; let $b = b; $bf } )*
-                    _ => unreachable!("not a binary op: {self:?}"),
+                    $( Op::$B => { let ($a, $b) = (a, b); $bf } )*
+                    _ => unreachable!(),
                 }
             }
         }
@@ -86,30 +115,32 @@ macro_rules! ops {
         /// Propagates `adj[root]` back to every node below it, in reverse creation order (the tape order is
         /// a topological order, so no recursion and no sort are needed). Returns the lowest index of a
         /// non-leaf node that received a non-zero adjoint (or `root + 1` if none did).
-        #[allow(unused_variables)]
-        #[allow(clippy::neg_multiply)]
-        fn propagate(nodes: &[Node], ops: &[Op], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
+        #[allow(unused_variables, clippy::neg_multiply)]
+        fn propagate(nodes: &[Node], consts: &[f64], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
             let mut lowest_interior = root + 1;
+            // When a node's input is the node just below it (a chain), the input's new adjoint is handed
+            // to the next iteration in a register instead of being re-read from memory.
+            let mut carry = (usize::MAX, 0.0);
             for i in (0..=root).rev() {
-                let g = adj[i];
+                let g = if carry.0 == i { carry.1 } else { adj[i] };
                 // A node with a zero adjoint contributes nothing (this also keeps 0·∞ from becoming NaN
                 // on branches the root does not depend on).
                 if g == 0.0 {
                     continue;
                 }
                 let n = nodes[i];
-                match ops[i] {
+                match n.op {
                     Op::Leaf => continue,
                     Op::Sum => {
-                        let (s, len) = (n.a as usize, n.payload as usize);
+                        let (s, len) = (n.a as usize, n.b as usize);
                         for &k in &extra[s..s + len] {
                             adj[k as usize] += g;
                         }
                     }
                     Op::Dot | Op::Affine => {
-                        let (s, len) = (n.a as usize, n.payload as usize);
+                        let (s, len) = (n.a as usize, n.b as usize);
                         let mut items = &extra[s..s + len];
-                        if ops[i] == Op::Affine {
+                        if n.op == Op::Affine {
                             adj[items[0] as usize] += g;
                             items = &items[1..];
                         }
@@ -121,18 +152,39 @@ macro_rules! ops {
                         }
                     }
                     // The derivative f'(x) was evaluated when the node was created.
-                    Op::Custom => adj[n.a as usize] += g * f64::from_bits(n.payload),
+                    Op::Custom => adj[n.a as usize] += g * consts[n.b as usize],
                     $( Op::$U => {
                         let a = n.a as usize;
-                        let ($dx, $dc, $dy) = (nodes[a].data, f64::from_bits(n.payload), n.data);
-                        adj[a] += g * $ud;
+                        let ($dx, $dy) = (nodes[a].data, n.data);
+                        let v = adj[a] + g * $ud;
+                        adj[a] = v;
+                        if a + 1 == i {
+                            carry = (a, v);
+                        }
+                    } )*
+                    $( Op::$S => {
+                        let a = n.a as usize;
+                        let ($sdx, $dc, $sdy) = (nodes[a].data, consts[n.b as usize], n.data);
+                        let v = adj[a] + g * $sd;
+                        adj[a] = v;
+                        if a + 1 == i {
+                            carry = (a, v);
+                        }
                     } )*
                     $( Op::$B => {
-                        let (a, b) = (n.a as usize, n.payload as usize);
+                        let (a, b) = (n.a as usize, n.b as usize);
                         let ($da, $db, $dz) = (nodes[a].data, nodes[b].data, n.data);
                         let (ga, gb): (f64, f64) = $bd;
-                        adj[a] += g * ga;
-                        adj[b] += g * gb;
+                        let va = adj[a] + g * ga;
+                        adj[a] = va;
+                        let vb = adj[b] + g * gb;
+                        adj[b] = vb;
+                        // (if a == b, `vb` already includes both contributions)
+                        if b + 1 == i {
+                            carry = (b, vb);
+                        } else if a + 1 == i {
+                            carry = (a, va);
+                        }
                     } )*
                 }
                 lowest_interior = i;
@@ -144,52 +196,55 @@ macro_rules! ops {
 
 ops! {
     unary {
-        // (x: input, c: the op's constant, y: output)
+        // y = f(x);  x: input, y: output
         /// `-x`
-        Neg "neg" |x, c| -x, |x, c, y| -1.0;                                  // d/dx (-x) = -1
-        /// `x + c`
-        AddConst "+" |x, c| x + c, |x, c, y| 1.0;                             // d/dx (x + c) = 1
-        /// `c - x`
-        ConstSub "-" |x, c| c - x, |x, c, y| -1.0;                            // d/dx (c - x) = -1
-        /// `x * c`
-        MulConst "*" |x, c| x * c, |x, c, y| c;                               // d/dx (c·x) = c
-        /// `x / c`
-        DivConst "/" |x, c| x / c, |x, c, y| 1.0 / c;                         // d/dx (x/c) = 1/c
-        /// `c / x`
-        ConstDiv "/" |x, c| c / x, |x, c, y| -c / (x * x);                    // d/dx (c/x) = -c/x²
-        /// `x^c`
-        PowConst "pow" |x, c| x.powf(c), |x, c, y| pow_da(x, c);                  // d/dx x^c = c·x^(c-1)
+        Neg "neg" |x| -x, |x, y| -1.0;                                         // d/dx (-x) = -1
         /// `e^x`
-        Exp "exp" |x, c| x.exp(), |x, c, y| y;                                // d/dx e^x = e^x
+        Exp "exp" |x| x.exp(), |x, y| y;                                       // d/dx e^x = e^x
         /// `ln x`
-        Log "log" |x, c| x.ln(), |x, c, y| 1.0 / x;                           // d/dx ln x = 1/x
+        Log "log" |x| x.ln(), |x, y| 1.0 / x;                                  // d/dx ln x = 1/x
         /// `tanh x`
-        Tanh "tanh" |x, c| x.tanh(), |x, c, y| 1.0 - y * y;                   // d/dx tanh(x) = 1 - tanh(x)²
+        Tanh "tanh" |x| x.tanh(), |x, y| 1.0 - y * y;                          // d/dx tanh(x) = 1 - tanh(x)²
         /// `1 / (1 + e^-x)`
-        Sigmoid "sigmoid" |x, c| sigmoid(x), |x, c, y| y * (1.0 - y);         // d/dx σ(x) = σ(x)(1 - σ(x))
+        Sigmoid "sigmoid" |x| sigmoid(x), |x, y| y * (1.0 - y);                // d/dx σ(x) = σ(x)(1 - σ(x))
         /// `max(0, x)`
-        Relu "relu" |x, c| if x > 0.0 { x } else { 0.0 }, |x, c, y| if x > 0.0 { 1.0 } else { 0.0 }; // d/dx relu(x) = [x > 0]
+        Relu "relu" |x| if x > 0.0 { x } else { 0.0 }, |x, y| if x > 0.0 { 1.0 } else { 0.0 }; // d/dx relu(x) = [x > 0]
         /// `√x`
-        Sqrt "sqrt" |x, c| x.sqrt(), |x, c, y| 0.5 / y;                       // d/dx √x = 1/(2√x)
+        Sqrt "sqrt" |x| x.sqrt(), |x, y| 0.5 / y;                              // d/dx √x = 1/(2√x)
         /// `|x|`
-        Abs "abs" |x, c| x.abs(), |x, c, y| sign(x);                          // d/dx |x| = sign(x), 0 at 0
+        Abs "abs" |x| x.abs(), |x, y| sign(x);                                 // d/dx |x| = sign(x), 0 at 0
+    }
+    scalar {
+        // y = f(x, c);  x: input, c: a constant, y: output
+        /// `x + c`
+        AddConst "+" |x, c| x + c, |x, c, y| 1.0;                              // d/dx (x + c) = 1
+        /// `c - x`
+        ConstSub "-" |x, c| c - x, |x, c, y| -1.0;                             // d/dx (c - x) = -1
+        /// `x * c`
+        MulConst "*" |x, c| x * c, |x, c, y| c;                                // d/dx (c·x) = c
+        /// `x / c`
+        DivConst "/" |x, c| x / c, |x, c, y| 1.0 / c;                          // d/dx (x/c) = 1/c
+        /// `c / x`
+        ConstDiv "/" |x, c| c / x, |x, c, y| -c / (x * x);                     // d/dx (c/x) = -c/x²
+        /// `x^c`
+        PowConst "pow" |x, c| x.powf(c), |x, c, y| pow_da(x, c);               // d/dx x^c = c·x^(c-1)
     }
     binary {
-        // (a, b: inputs, z: output) → (dz/da, dz/db)
+        // z = f(a, b) → (dz/da, dz/db)
         /// `a + b`
-        Add "+" |a, b| a + b, |a, b, z| (1.0, 1.0);                           // d(a+b) = (1, 1)
+        Add "+" |a, b| a + b, |a, b, z| (1.0, 1.0);                            // d(a+b) = (1, 1)
         /// `a - b`
-        Sub "-" |a, b| a - b, |a, b, z| (1.0, -1.0);                          // d(a-b) = (1, -1)
+        Sub "-" |a, b| a - b, |a, b, z| (1.0, -1.0);                           // d(a-b) = (1, -1)
         /// `a * b`
-        Mul "*" |a, b| a * b, |a, b, z| (b, a);                               // d(ab) = (b, a)
+        Mul "*" |a, b| a * b, |a, b, z| (b, a);                                // d(ab) = (b, a)
         /// `a / b`
-        Div "/" |a, b| a / b, |a, b, z| (1.0 / b, -z / b);                    // d(a/b) = (1/b, -a/b²)
+        Div "/" |a, b| a / b, |a, b, z| (1.0 / b, -z / b);                     // d(a/b) = (1/b, -a/b²)
         /// `a^b`
-        Pow "pow" |a, b| a.powf(b), |a, b, z| (pow_da(a, b), pow_db(a, z)); // d(a^b) = (b·a^(b-1), a^b·ln a)
+        Pow "pow" |a, b| a.powf(b), |a, b, z| (pow_da(a, b), pow_db(a, z));    // d(a^b) = (b·a^(b-1), a^b·ln a)
         /// `max(a, b)`
-        Max "max" |a, b| max(a, b), |a, b, z| if a >= b { (1.0, 0.0) } else { (0.0, 1.0) }; // d max = [a ≥ b], [a < b]
+        Max "max" |a, b| max(a, b), |a, b, z| if a >= b { (1.0, 0.0) } else { (0.0, 1.0) }; // d max = ([a ≥ b], [a < b])
         /// `min(a, b)`
-        Min "min" |a, b| min(a, b), |a, b, z| if a <= b { (1.0, 0.0) } else { (0.0, 1.0) }; // d min = [a ≤ b], [a > b]
+        Min "min" |a, b| min(a, b), |a, b, z| if a <= b { (1.0, 0.0) } else { (0.0, 1.0) }; // d min = ([a ≤ b], [a > b])
     }
 }
 
@@ -261,24 +316,26 @@ fn pow_db(a: f64, z: f64) -> f64 {
 // The tape
 // ---------------------------------------------------------------------------------------------------
 
-/// One recorded node: 24 bytes. Its operation lives in a parallel `Vec<Op>` (1 byte) and its gradient in a
-/// parallel `Vec<f64>` (8 bytes), 33 bytes per node in all.
+/// One recorded node: 24 bytes. Its gradient lives in a parallel `Vec<f64>` (8 bytes): 32 bytes per node,
+/// plus 8 for ops with a constant and 4 per input of n-ary ops.
 #[derive(Clone, Copy)]
 struct Node {
     /// The forward value.
     data: f64,
-    /// Second input (binary ops), the op's constant as f64 bits (unary ops, `Custom`), or the item count
-    /// (n-ary ops).
-    payload: u64,
     /// First input (unary and binary ops) or the start of the items in `extra` (n-ary ops).
     a: u32,
+    /// Second input (binary ops), the index of the op's constant in `consts` (scalar ops, `Custom`), or
+    /// the item count (n-ary ops).
+    b: u32,
     /// The tape generation this node was created in (see [`Tape::rewind`]).
     gen: u32,
+    op: Op,
 }
 
 struct TapeInner {
     nodes: Vec<Node>,
-    ops: Vec<Op>,
+    /// Constants of scalar ops (`x + c`, `x^c`, ...) and the derivatives recorded by `Custom`.
+    consts: Vec<f64>,
     /// Gradients; may be shorter than `nodes` (missing entries are 0): grown lazily by `backward`.
     grad: Vec<f64>,
     /// Inputs of n-ary nodes.
@@ -321,7 +378,7 @@ impl TapeInner {
     const fn new() -> Self {
         TapeInner {
             nodes: Vec::new(),
-            ops: Vec::new(),
+            consts: Vec::new(),
             grad: Vec::new(),
             extra: Vec::new(),
             labels: BTreeMap::new(),
@@ -346,7 +403,7 @@ impl TapeInner {
     }
 
     #[inline(always)]
-    fn push(&mut self, op: Op, data: f64, a: u32, payload: u64) -> Value {
+    fn push(&mut self, op: Op, data: f64, a: u32, b: u32) -> Value {
         let idx = self.nodes.len();
         if idx >= NO_INPUT as usize {
             too_many_nodes();
@@ -354,11 +411,11 @@ impl TapeInner {
         let gen = self.gen;
         self.nodes.push(Node {
             data,
-            payload,
             a,
+            b,
             gen,
+            op,
         });
-        self.ops.push(op);
         Value {
             idx: idx as u32,
             gen,
@@ -378,6 +435,14 @@ impl TapeInner {
             self.grad.resize(i + 1, 0.0);
         }
         &mut self.grad[i]
+    }
+
+    /// Stores a constant, returning its index for a node's `b` slot.
+    #[inline(always)]
+    fn constant(&mut self, c: f64) -> u32 {
+        let k = self.consts.len() as u32;
+        self.consts.push(c);
+        k
     }
 
     fn mark_dirty(&mut self, lo: u32, hi: u32) {
@@ -401,7 +466,7 @@ impl TapeInner {
             // Fast path: every non-leaf gradient at or below the root is zero, so adjoints can be
             // accumulated in place (leaves just add up, as they should).
             self.grad[r] += 1.0;
-            propagate(&self.nodes, &self.ops, &self.extra, &mut self.grad, r)
+            propagate(&self.nodes, &self.consts, &self.extra, &mut self.grad, r)
         } else {
             // Some interior node already holds a gradient from an earlier backward pass: compute this
             // pass's adjoints separately, then add them in, so old gradients are not propagated twice.
@@ -409,7 +474,7 @@ impl TapeInner {
             adj.clear();
             adj.resize(r + 1, 0.0);
             adj[r] = 1.0;
-            let lowest = propagate(&self.nodes, &self.ops, &self.extra, &mut adj, r);
+            let lowest = propagate(&self.nodes, &self.consts, &self.extra, &mut adj, r);
             for (g, a) in self.grad[..=r].iter_mut().zip(&adj) {
                 *g += a;
             }
@@ -424,14 +489,16 @@ impl TapeInner {
     fn rewind(&mut self, mark: Mark) {
         let n = mark.nodes as usize;
         assert!(
-            n <= self.nodes.len() && mark.extra as usize <= self.extra.len(),
+            n <= self.nodes.len()
+                && mark.extra as usize <= self.extra.len()
+                && mark.consts as usize <= self.consts.len(),
             "micrograd: Tape::rewind to a mark above the tape's current length ({} > {} nodes): \
              the mark was taken before an earlier rewind to a lower mark",
             n,
             self.nodes.len()
         );
         self.nodes.truncate(n);
-        self.ops.truncate(n);
+        self.consts.truncate(mark.consts as usize);
         self.grad.truncate(n);
         self.extra.truncate(mark.extra as usize);
         if self.labels.range(mark.nodes..).next().is_some() {
@@ -445,7 +512,7 @@ impl TapeInner {
         if self.gen == 0 {
             // After 2^32 rewinds a generation number could repeat; start numbering afresh by clearing.
             self.nodes.clear();
-            self.ops.clear();
+            self.consts.clear();
             self.grad.clear();
             self.extra.clear();
             self.labels.clear();
@@ -468,6 +535,7 @@ fn too_many_nodes() -> ! {
 pub struct Mark {
     nodes: u32,
     extra: u32,
+    consts: u32,
 }
 
 impl Mark {
@@ -510,8 +578,7 @@ pub struct Tape {
 impl Tape {
     /// Bytes of tape memory per node (node record, op tag, gradient), not counting spare `Vec` capacity
     /// or the inputs of n-ary nodes (4 bytes per input).
-    pub const BYTES_PER_NODE: usize =
-        std::mem::size_of::<Node>() + std::mem::size_of::<Op>() + std::mem::size_of::<f64>();
+    pub const BYTES_PER_NODE: usize = std::mem::size_of::<Node>() + std::mem::size_of::<f64>();
 
     /// Number of nodes on the current thread's tape.
     pub fn len() -> usize {
@@ -528,6 +595,7 @@ impl Tape {
         with_tape(|t| Mark {
             nodes: t.nodes.len() as u32,
             extra: t.extra.len() as u32,
+            consts: t.consts.len() as u32,
         })
     }
 
@@ -545,7 +613,11 @@ impl Tape {
 
     /// Drops every node. Every existing Value becomes invalid.
     pub fn clear() {
-        Self::rewind(Mark { nodes: 0, extra: 0 });
+        Self::rewind(Mark {
+            nodes: 0,
+            extra: 0,
+            consts: 0,
+        });
         with_tape(|t| {
             t.grad.clear();
             t.dirty = None;
@@ -556,7 +628,7 @@ impl Tape {
     pub fn shrink_to_fit() {
         with_tape(|t| {
             t.nodes.shrink_to_fit();
-            t.ops.shrink_to_fit();
+            t.consts.shrink_to_fit();
             t.grad.shrink_to_fit();
             t.extra.shrink_to_fit();
             t.scratch = Vec::new();
@@ -568,7 +640,6 @@ impl Tape {
     pub fn reserve(additional: usize) {
         with_tape(|t| {
             t.nodes.reserve(additional);
-            t.ops.reserve(additional);
         });
     }
 
@@ -584,7 +655,7 @@ impl Tape {
     pub fn allocated_bytes() -> usize {
         with_tape(|t| {
             t.nodes.capacity() * std::mem::size_of::<Node>()
-                + t.ops.capacity()
+                + t.consts.capacity() * 8
                 + (t.grad.capacity() + t.scratch.capacity()) * 8
                 + t.extra.capacity() * 4
         })
@@ -609,7 +680,7 @@ impl Tape {
 /// let c = (a * b + 1.0).relu() + 2.0 * a / b - a.pow(2.0);
 /// c.backward();
 /// assert_eq!(c.data(), -20.0);
-/// assert_eq!(a.grad(), -7.0);   // d/da [relu(ab+1) + 2a/b - a²] = 0 + 2/b - 2a
+/// assert_eq!(a.grad(), 9.0);    // d/da [relu(ab+1) + 2a/b - a²] = 0 + 2/b - 2a
 /// assert_eq!(b.grad(), 2.0);    // d/db = 0 - 2a/b²
 /// ```
 ///
@@ -626,22 +697,37 @@ impl Value {
     /// A new leaf holding `data`, with gradient 0.
     #[inline]
     pub fn new(data: f64) -> Value {
-        with_tape(|t| t.push(Op::Leaf, data, NO_INPUT, 0))
+        with_tape(|t| t.push(Op::Leaf, data, NO_INPUT, NO_INPUT))
     }
 
+    // The constructors take the op as a const generic (`{ Op::Tanh as u8 }`), so that each op gets its own
+    // inlined copy with the forward formula known at compile time.
+
     #[inline(always)]
-    fn unary(self, op: Op, c: f64) -> Value {
+    fn unary<const OP: u8>(self) -> Value {
+        let op = const { Op::from_code(OP) };
         with_tape(|t| {
             let x = t.data(self);
-            t.push(op, op.unary_forward(x, c), self.idx, c.to_bits())
+            t.push(op, op.unary_forward(x), self.idx, NO_INPUT)
         })
     }
 
     #[inline(always)]
-    fn binary(self, op: Op, other: Value) -> Value {
+    fn scalar<const OP: u8>(self, c: f64) -> Value {
+        let op = const { Op::from_code(OP) };
+        with_tape(|t| {
+            let x = t.data(self);
+            let k = t.constant(c);
+            t.push(op, op.scalar_forward(x, c), self.idx, k)
+        })
+    }
+
+    #[inline(always)]
+    fn binary<const OP: u8>(self, other: Value) -> Value {
+        let op = const { Op::from_code(OP) };
         with_tape(|t| {
             let (a, b) = (t.data(self), t.data(other));
-            t.push(op, op.binary_forward(a, b), self.idx, other.idx as u64)
+            t.push(op, op.binary_forward(a, b), self.idx, other.idx)
         })
     }
 
@@ -671,7 +757,7 @@ impl Value {
     pub fn set_grad(self, grad: f64) {
         with_tape(|t| {
             *t.grad_mut(self) = grad;
-            if t.ops[self.idx as usize] != Op::Leaf && grad != 0.0 {
+            if t.nodes[self.idx as usize].op != Op::Leaf && grad != 0.0 {
                 t.mark_dirty(self.idx, self.idx);
             }
         })
@@ -705,10 +791,7 @@ impl Value {
 
     /// The operation that produced this value.
     pub fn op(self) -> Op {
-        with_tape(|t| {
-            t.node(self);
-            t.ops[self.idx as usize]
-        })
+        with_tape(|t| t.node(self).op)
     }
 
     /// The values this one was computed from, in order (for [`Value::dot`]: `w0, x0, w1, x1, ...`;
@@ -721,13 +804,13 @@ impl Value {
                 gen: t.nodes[i as usize].gen,
                 _not_send: PhantomData,
             };
-            match t.ops[self.idx as usize] {
+            match n.op {
                 Op::Leaf => vec![],
                 Op::Sum | Op::Dot | Op::Affine => {
-                    let (s, len) = (n.a as usize, n.payload as usize);
+                    let (s, len) = (n.a as usize, n.b as usize);
                     t.extra[s..s + len].iter().map(|&i| handle(i)).collect()
                 }
-                op if is_binary(op) => vec![handle(n.a), handle(n.payload as u32)],
+                op if op.is_binary() => vec![handle(n.a), handle(n.b)],
                 _ => vec![handle(n.a)],
             }
         })
@@ -738,17 +821,7 @@ impl Value {
     pub fn constant(self) -> Option<f64> {
         with_tape(|t| {
             let n = *t.node(self);
-            let op = t.ops[self.idx as usize];
-            match op {
-                Op::AddConst
-                | Op::ConstSub
-                | Op::MulConst
-                | Op::DivConst
-                | Op::ConstDiv
-                | Op::PowConst
-                | Op::Custom => Some(f64::from_bits(n.payload)),
-                _ => None,
-            }
+            n.op.has_constant().then(|| t.consts[n.b as usize])
         })
     }
 
@@ -787,45 +860,45 @@ impl Value {
     /// `max(0, x)`. The derivative is 1 for x > 0 and 0 for x ≤ 0 (so 0 at 0, as in micrograd).
     #[inline]
     pub fn relu(self) -> Value {
-        self.unary(Op::Relu, 0.0)
+        self.unary::<{ Op::Relu as u8 }>()
     }
 
     /// `tanh(x)`, in [-1, 1] for every finite x (no overflow for |x| up to `f64::MAX`); derivative
     /// `1 - tanh(x)²`, which underflows to exactly 0 for |x| ≳ 19.
     #[inline]
     pub fn tanh(self) -> Value {
-        self.unary(Op::Tanh, 0.0)
+        self.unary::<{ Op::Tanh as u8 }>()
     }
 
     /// `e^x`; overflows to `inf` for x > 709.78 (and its derivative with it).
     #[inline]
     pub fn exp(self) -> Value {
-        self.unary(Op::Exp, 0.0)
+        self.unary::<{ Op::Exp as u8 }>()
     }
 
     /// Natural logarithm `ln x`: `-inf` at 0, NaN for x < 0; derivative `1/x`.
     #[inline]
     pub fn log(self) -> Value {
-        self.unary(Op::Log, 0.0)
+        self.unary::<{ Op::Log as u8 }>()
     }
 
     /// The logistic function `1/(1 + e^-x)`, computed without overflow for any x; derivative
     /// `σ(x)(1 - σ(x))`.
     #[inline]
     pub fn sigmoid(self) -> Value {
-        self.unary(Op::Sigmoid, 0.0)
+        self.unary::<{ Op::Sigmoid as u8 }>()
     }
 
     /// `√x`: NaN for x < 0; the derivative `1/(2√x)` is `+inf` at 0.
     #[inline]
     pub fn sqrt(self) -> Value {
-        self.unary(Op::Sqrt, 0.0)
+        self.unary::<{ Op::Sqrt as u8 }>()
     }
 
     /// `|x|`; derivative `sign(x)`, taken as 0 at 0.
     #[inline]
     pub fn abs(self) -> Value {
-        self.unary(Op::Abs, 0.0)
+        self.unary::<{ Op::Abs as u8 }>()
     }
 
     /// `self` raised to a power: an `f64` (or integer) exponent, as micrograd's `x**k`, or a `Value`.
@@ -853,12 +926,12 @@ impl Value {
 
     /// `max(self, other)`; the gradient goes to `self` on ties.
     pub fn max(self, other: impl Into<Value>) -> Value {
-        self.binary(Op::Max, other.into())
+        self.binary::<{ Op::Max as u8 }>(other.into())
     }
 
     /// `min(self, other)`; the gradient goes to `self` on ties.
     pub fn min(self, other: impl Into<Value>) -> Value {
-        self.binary(Op::Min, other.into())
+        self.binary::<{ Op::Min as u8 }>(other.into())
     }
 
     /// A user-defined unary operation: `f` gives the value and `df` its derivative, both evaluated once,
@@ -875,7 +948,11 @@ impl Value {
     pub fn custom(self, f: impl FnOnce(f64) -> f64, df: impl FnOnce(f64) -> f64) -> Value {
         let x = self.data();
         let (y, d) = (f(x), df(x));
-        with_tape(|t| t.push(Op::Custom, y, self.idx, d.to_bits()))
+        with_tape(|t| {
+            t.node(self);
+            let k = t.constant(d);
+            t.push(Op::Custom, y, self.idx, k)
+        })
     }
 
     /// `Σ xᵢ` over all the items, as a single node, summed left to right from 0.
@@ -906,7 +983,7 @@ impl Value {
                 t.extra.push(v.idx);
             }
             let len = t.extra.len() - start;
-            t.push(Op::Sum, acc, start as u32, len as u64)
+            t.push(Op::Sum, acc, start as u32, len as u32)
         })
     }
 
@@ -960,16 +1037,9 @@ impl Value {
             }
             let len = t.extra.len() - start;
             let op = if bias.is_some() { Op::Affine } else { Op::Dot };
-            t.push(op, acc, start as u32, len as u64)
+            t.push(op, acc, start as u32, len as u32)
         })
     }
-}
-
-fn is_binary(op: Op) -> bool {
-    matches!(
-        op,
-        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Max | Op::Min
-    )
 }
 
 /// What [`Value::pow`] accepts as an exponent: `f64`, `i32` or `Value`.
@@ -988,21 +1058,21 @@ mod sealed {
 impl Exponent for f64 {
     #[inline]
     fn pow_of(self, base: Value) -> Value {
-        base.unary(Op::PowConst, self)
+        base.scalar::<{ Op::PowConst as u8 }>(self)
     }
 }
 
 impl Exponent for i32 {
     #[inline]
     fn pow_of(self, base: Value) -> Value {
-        base.unary(Op::PowConst, self as f64)
+        base.scalar::<{ Op::PowConst as u8 }>(self as f64)
     }
 }
 
 impl Exponent for Value {
     #[inline]
     fn pow_of(self, base: Value) -> Value {
-        base.binary(Op::Pow, self)
+        base.binary::<{ Op::Pow as u8 }>(self)
     }
 }
 
@@ -1061,7 +1131,7 @@ macro_rules! binary_operator {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: Value) -> Value {
-                self.binary($op, rhs)
+                self.binary::<{ $op as u8 }>(rhs)
             }
         }
         impl $Trait<f64> for Value {
@@ -1101,8 +1171,8 @@ binary_operator!(
     AddAssign,
     add_assign,
     Op::Add,
-    |v, c| v.unary(Op::AddConst, c),
-    |c, v| v.unary(Op::AddConst, c)
+    |v, c| v.scalar::<{ Op::AddConst as u8 }>(c),
+    |c, v| v.scalar::<{ Op::AddConst as u8 }>(c)
 );
 binary_operator!(
     Sub,
@@ -1110,8 +1180,8 @@ binary_operator!(
     SubAssign,
     sub_assign,
     Op::Sub,
-    |v, c| v.unary(Op::AddConst, -c),
-    |c, v| v.unary(Op::ConstSub, c)
+    |v, c| v.scalar::<{ Op::AddConst as u8 }>(-c),
+    |c, v| v.scalar::<{ Op::ConstSub as u8 }>(c)
 );
 binary_operator!(
     Mul,
@@ -1119,8 +1189,8 @@ binary_operator!(
     MulAssign,
     mul_assign,
     Op::Mul,
-    |v, c| v.unary(Op::MulConst, c),
-    |c, v| v.unary(Op::MulConst, c)
+    |v, c| v.scalar::<{ Op::MulConst as u8 }>(c),
+    |c, v| v.scalar::<{ Op::MulConst as u8 }>(c)
 );
 binary_operator!(
     Div,
@@ -1128,15 +1198,15 @@ binary_operator!(
     DivAssign,
     div_assign,
     Op::Div,
-    |v, c| v.unary(Op::DivConst, c),
-    |c, v| v.unary(Op::ConstDiv, c)
+    |v, c| v.scalar::<{ Op::DivConst as u8 }>(c),
+    |c, v| v.scalar::<{ Op::ConstDiv as u8 }>(c)
 );
 
 impl Neg for Value {
     type Output = Value;
     #[inline]
     fn neg(self) -> Value {
-        self.unary(Op::Neg, 0.0)
+        self.unary::<{ Op::Neg as u8 }>()
     }
 }
 

@@ -20,8 +20,8 @@
 //!
 //! **A tape, not a graph of pointers.** Every [`Value`] is an 8-byte `Copy` handle (an index and a
 //! generation number) into a contiguous arena, the [`Tape`], which each thread owns. Creating a value
-//! appends a 24-byte node (forward value, inputs, op constant) plus a one-byte op tag; gradients live in a
-//! parallel array. There is no `Rc<RefCell<_>>`, no heap allocation and no closure per node. Creation
+//! appends one 24-byte node (forward value, two input indices, generation, op tag); gradients live in a
+//! parallel array (8 bytes a node), an op's constant (`x * 2.0`) in a side array. There is no `Rc<RefCell<_>>`, no heap allocation and no closure per node. Creation
 //! order is a topological order (a node's inputs always exist before it), so [`Value::backward`] is one
 //! reverse sweep over the tape, with no recursion, no visited set and no sort: graphs of tens of millions
 //! of nodes backpropagate in constant stack space.
