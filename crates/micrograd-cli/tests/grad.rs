@@ -343,3 +343,47 @@ fn long_flat_expressions_work() {
         r#"{"value": 50001.0, "grad": {"x": 50001.0}}"#
     );
 }
+
+#[test]
+fn builtin_layout_refuses_tangled_graphs_and_draws_big_ones_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.svg");
+    // x used by each of 150 chained additions: ~22,000 edge segments for a layered layout.
+    let tangled = format!("x{}", "+x".repeat(149));
+    fails(
+        &[
+            "grad",
+            &tangled,
+            "x=1",
+            "--renderer",
+            "builtin",
+            "--svg",
+            path.to_str().unwrap(),
+        ],
+        &[
+            "too tangled for the built-in layout",
+            "22498 edge segments",
+            "--dot",
+        ],
+    );
+    assert!(!path.exists());
+    // 40 terms (200 values, 161 operations): drawn with the layout's optimizations off.
+    let terms: Vec<String> = (0..40).map(|i| format!("tanh(a{i}*b{i})")).collect();
+    let values: Vec<String> = (0..40)
+        .flat_map(|i| [format!("a{i}=1"), format!("b{i}=2")])
+        .collect();
+    let src = terms.join(" + ");
+    let mut args = vec![
+        "grad",
+        &src,
+        "--renderer",
+        "builtin",
+        "--svg",
+        path.to_str().unwrap(),
+    ];
+    args.extend(values.iter().map(String::as_str));
+    let o = micrograd(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.contains("a39") && svg.contains("tanh"));
+}
