@@ -14,6 +14,13 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 /// Marks "no input" in a node's input slot (leaves).
 const NO_INPUT: u32 = u32::MAX;
 
+/// The most nodes a tape holds (2³¹ − 1, some 60 GB of tape), and also the most rewinds: keeping
+/// indices and epochs below 2³¹ lets the validity check run on signed 32-bit lanes.
+const MAX_NODES: u32 = i32::MAX as u32;
+
+/// "No bound": every index is below it.
+const NO_BOUND: u32 = MAX_NODES;
+
 // ---------------------------------------------------------------------------------------------------
 // The operation table
 // ---------------------------------------------------------------------------------------------------
@@ -116,12 +123,13 @@ macro_rules! ops {
         /// a topological order, so no recursion and no sort are needed). Returns the lowest index of a
         /// non-leaf node that received a non-zero adjoint (or `root + 1` if none did).
         #[allow(unused_variables, clippy::neg_multiply)]
-        fn propagate(data: &[f64], meta: &[Meta], consts: &[f64], extra: &[u32], adj: &mut [f64], root: usize) -> usize {
+        fn propagate(data: &[f64], meta: &[Meta], consts: &[f64], extra: &[u32], adj: &mut [f64], root: usize, first_interior: usize) -> usize {
             let mut lowest_interior = root + 1;
             // When a node's input is the node just below it (a chain), the input's new adjoint is handed
             // to the next iteration in a register instead of being re-read from memory.
             let mut carry = (usize::MAX, 0.0);
-            for i in (0..=root).rev() {
+            // Below the first non-leaf node there are only leaves, which pass nothing on: stop there.
+            for i in (first_interior.min(root + 1)..=root).rev() {
                 let g = if carry.0 == i { carry.1 } else { adj[i] };
                 // A node with a zero adjoint contributes nothing (this also keeps 0·∞ from becoming NaN
                 // on branches the root does not depend on).
@@ -353,11 +361,18 @@ struct TapeInner {
     /// strictly increasing: the lowest mark any rewind after epoch `e` went down to is the mark of the
     /// first entry whose epoch is above `e`.
     rewinds: Vec<(u32, u32)>,
-    /// The lowest mark of any rewind since `era_start` (`u32::MAX` if none): a handle from this era with
+    /// The lowest mark of any rewind since `era_start` (`NO_BOUND` if none): a handle from this era with
     /// an index below it is valid whatever its epoch.
     safe_below: u32,
+    /// A handle from an epoch at or after `recent_epoch` (the one before the last logged rewind) is
+    /// valid if its index is below `recent_mark` (the last logged rewind's mark): this covers a model's
+    /// parameters made after some earlier, lower rewinds.
+    recent_epoch: u32,
+    recent_mark: u32,
     /// Range of non-leaf nodes whose gradient may be non-zero (see `backward`).
     dirty: Option<(u32, u32)>,
+    /// The index of the lowest non-leaf node (`usize::MAX` if none): the backward sweep stops there.
+    first_interior: usize,
     scratch: Vec<f64>,
 }
 
@@ -401,8 +416,11 @@ impl TapeInner {
             epoch: 0,
             era_start: 0,
             rewinds: Vec::new(),
-            safe_below: u32::MAX,
+            safe_below: NO_BOUND,
+            recent_epoch: 0,
+            recent_mark: NO_BOUND,
             dirty: None,
+            first_interior: usize::MAX,
             scratch: Vec::new(),
         }
     }
@@ -413,6 +431,7 @@ impl TapeInner {
     fn is_live(&self, v: Value) -> bool {
         v.epoch == self.epoch
             || (v.epoch >= self.era_start && v.idx < self.safe_below)
+            || (v.epoch >= self.recent_epoch && v.idx < self.recent_mark)
             || self.is_live_slow(v)
     }
 
@@ -434,9 +453,18 @@ impl TapeInner {
     /// (vectorizable) pass.
     #[inline]
     fn check_all(&self, items: &[Value]) {
-        let (epoch, era, safe) = (self.epoch, self.era_start, self.safe_below);
+        // All of these are below 2³¹, so signed compares (native SIMD ones) give the same answers.
+        let (epoch, era, safe) = (
+            self.epoch as i32,
+            self.era_start as i32,
+            self.safe_below as i32,
+        );
+        let (recent_epoch, recent_mark) = (self.recent_epoch as i32, self.recent_mark as i32);
         let fast = items.iter().fold(true, |ok, v| {
-            ok & ((v.epoch == epoch) | ((v.epoch >= era) & (v.idx < safe)))
+            let (e, i) = (v.epoch as i32, v.idx as i32);
+            ok & ((e == epoch)
+                | ((e >= era) & (i < safe))
+                | ((e >= recent_epoch) & (i < recent_mark)))
         });
         if !fast {
             items.iter().for_each(|&v| self.check(v));
@@ -497,11 +525,14 @@ impl TapeInner {
     #[inline(always)]
     fn push(&mut self, op: Op, data: f64, a: u32, b: u32) -> Value {
         let idx = self.len;
-        if idx >= NO_INPUT as usize {
+        if idx >= MAX_NODES as usize {
             too_many_nodes();
         }
         self.data[idx] = data;
         self.meta[idx] = Meta { a, b, op };
+        if op != Op::Leaf {
+            self.first_interior = self.first_interior.min(idx);
+        }
         self.len = idx + 1;
         Value {
             idx: idx as u32,
@@ -571,6 +602,7 @@ impl TapeInner {
                 &self.extra,
                 &mut self.grad,
                 r,
+                self.first_interior,
             )
         } else {
             // Some interior node already holds a gradient from an earlier backward pass: compute this
@@ -586,6 +618,7 @@ impl TapeInner {
                 &self.extra,
                 &mut adj,
                 r,
+                self.first_interior,
             );
             for (g, a) in self.grad[..=r].iter_mut().zip(&adj) {
                 *g += a;
@@ -610,11 +643,14 @@ impl TapeInner {
             self.len
         );
         assert!(
-            self.epoch < u32::MAX,
-            "micrograd: this thread's tape has been rewound 2^32 - 1 times, the most it can tell apart"
+            self.epoch < MAX_NODES,
+            "micrograd: this thread's tape has been rewound 2^31 - 1 times, the most it can tell apart"
         );
         self.len = n;
         self.consts_len = mark.consts as usize;
+        if self.first_interior >= n {
+            self.first_interior = usize::MAX;
+        }
         self.grad.truncate(n);
         self.extra.truncate(mark.extra as usize);
         if self.labels.range(mark.nodes..).next().is_some() {
@@ -636,7 +672,13 @@ impl TapeInner {
             }
             self.rewinds.push((self.epoch, mark.nodes));
         }
-        self.safe_below = self.rewinds.first().map_or(u32::MAX, |&(_, m)| m);
+        self.safe_below = self.rewinds.first().map_or(NO_BOUND, |&(_, m)| m);
+        let n = self.rewinds.len();
+        (self.recent_epoch, self.recent_mark) = match n {
+            0 => (self.era_start, NO_BOUND),
+            1 => (self.era_start, self.rewinds[0].1),
+            _ => (self.rewinds[n - 2].0, self.rewinds[n - 1].1),
+        };
     }
 }
 
@@ -645,7 +687,7 @@ impl TapeInner {
 fn too_many_nodes() -> ! {
     panic!(
         "micrograd: the tape is full ({} nodes); rewind or clear it",
-        NO_INPUT
+        MAX_NODES
     )
 }
 
@@ -725,7 +767,7 @@ impl Tape {
     /// reads another node's numbers.
     ///
     /// # Panics
-    /// If the tape was already rewound below `mark`, or after 2³² − 1 rewinds on one thread (the most
+    /// If the tape was already rewound below `mark`, or after 2³¹ − 1 rewinds on one thread (the most
     /// whose handles it can tell apart).
     pub fn rewind(mark: Mark) {
         with_tape(|t| t.rewind(mark))
@@ -777,6 +819,81 @@ impl Tape {
             t.grad.iter_mut().for_each(|g| *g = 0.0);
             t.dirty = None;
         });
+    }
+
+    /// Copies the forward values of `values` into `out` (which must be as long): one tape access for
+    /// all of them, for optimizers and other code that works on a whole parameter list.
+    ///
+    /// # Panics
+    /// If the lengths differ, or a value was rewound.
+    ///
+    /// ```
+    /// use micrograd::{Tape, Value};
+    /// let p = [Value::new(1.0), Value::new(2.0)];
+    /// (p[0] * p[1]).backward();
+    /// let (mut data, mut grad) = ([0.0; 2], [0.0; 2]);
+    /// Tape::read_data(&p, &mut data);
+    /// Tape::read_grads(&p, &mut grad);
+    /// assert_eq!((data, grad), ([1.0, 2.0], [2.0, 1.0]));
+    /// Tape::write_data(&p, &[0.5, 0.25]);
+    /// Tape::zero_grads(&p);
+    /// assert_eq!((p[1].data(), p[0].grad()), (0.25, 0.0));
+    /// ```
+    pub fn read_data(values: &[Value], out: &mut [f64]) {
+        assert_eq!(
+            values.len(),
+            out.len(),
+            "micrograd: Tape::read_data: lengths differ"
+        );
+        with_tape(|t| {
+            t.check_all(values);
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = t.data[v.idx as usize];
+            }
+        })
+    }
+
+    /// Copies the gradients of `values` into `out` (which must be as long). See [`Tape::read_data`].
+    pub fn read_grads(values: &[Value], out: &mut [f64]) {
+        assert_eq!(
+            values.len(),
+            out.len(),
+            "micrograd: Tape::read_grads: lengths differ"
+        );
+        with_tape(|t| {
+            t.check_all(values);
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = t.grad.get(v.idx as usize).copied().unwrap_or(0.0);
+            }
+        })
+    }
+
+    /// Sets the forward values of `values` from `data` (which must be as long). See
+    /// [`Tape::read_data`]. Nodes already computed from them are not recomputed.
+    pub fn write_data(values: &[Value], data: &[f64]) {
+        assert_eq!(
+            values.len(),
+            data.len(),
+            "micrograd: Tape::write_data: lengths differ"
+        );
+        with_tape(|t| {
+            t.check_all(values);
+            for (&d, v) in data.iter().zip(values) {
+                t.data[v.idx as usize] = d;
+            }
+        })
+    }
+
+    /// Sets the gradients of `values` to zero. See [`Tape::read_data`].
+    pub fn zero_grads(values: &[Value]) {
+        with_tape(|t| {
+            t.check_all(values);
+            for v in values {
+                if let Some(g) = t.grad.get_mut(v.idx as usize) {
+                    *g = 0.0;
+                }
+            }
+        })
     }
 
     /// Bytes currently allocated by the tape's buffers (capacity, not length).
@@ -1138,6 +1255,59 @@ impl Value {
         Self::dot_impl(None, w, x)
     }
 
+    /// A matrix-vector product: for every row of the row-major matrix `w` (with `x.len()` columns),
+    /// one [`Op::Dot`] node `Σⱼ w[o][j]·x[j]`, pushed onto `out` (which is cleared first). The same
+    /// nodes and numbers as calling [`Value::dot`] row by row, but `x` is checked once.
+    ///
+    /// # Panics
+    /// If `w.len()` is not a multiple of `x.len()` (or `x` is empty and `w` is not).
+    ///
+    /// ```
+    /// use micrograd::Value;
+    /// let w: Vec<Value> = [1.0, 2.0, 3.0, 4.0].map(Value::new).to_vec(); // [[1, 2], [3, 4]]
+    /// let x = [Value::new(1.0), Value::new(-1.0)];
+    /// let mut y = Vec::new();
+    /// Value::matvec(&w, &x, &mut y);
+    /// assert_eq!((y[0].data(), y[1].data()), (-1.0, -1.0));
+    /// ```
+    pub fn matvec(w: &[Value], x: &[Value], out: &mut Vec<Value>) {
+        out.clear();
+        if w.is_empty() {
+            return;
+        }
+        assert!(
+            !x.is_empty() && w.len() % x.len() == 0,
+            "micrograd: matvec of {} weights with {} inputs (not a whole number of rows)",
+            w.len(),
+            x.len()
+        );
+        with_tape(|t| {
+            t.check_all(w);
+            t.check_all(x);
+            let n = x.len();
+            let mut sums = Vec::with_capacity(w.len() / n);
+            // Four rows at a time: each row is still summed left to right (the same numbers as
+            // `Value::dot`), but four independent sums keep the adder busy.
+            let mut quads = w.chunks_exact(4 * n);
+            for quad in &mut quads {
+                sums.extend(dot4_of(&t.data, quad, x));
+            }
+            for row in quads.remainder().chunks_exact(n) {
+                sums.push(dot_of(&t.data, 0.0, row, x));
+            }
+            for (row, acc) in w.chunks_exact(n).zip(sums) {
+                t.make_room();
+                let from = t.extra.len();
+                t.extra.resize(from + 2 * row.len(), 0);
+                for (pair, (wi, xi)) in t.extra[from..].chunks_exact_mut(2).zip(row.iter().zip(x)) {
+                    pair[0] = wi.idx;
+                    pair[1] = xi.idx;
+                }
+                out.push(t.push(Op::Dot, acc, from as u32, 2 * row.len() as u32));
+            }
+        })
+    }
+
     /// `b + Σ wᵢ·xᵢ`, summed left to right starting from `b` (micrograd's neuron, bit for bit), as a
     /// single node.
     ///
@@ -1199,6 +1369,24 @@ fn dot_of(data: &[f64], init: f64, w: &[Value], x: &[Value]) -> f64 {
     let mut acc = init;
     for (wi, xi) in w.iter().zip(x) {
         acc += data[wi.idx as usize] * data[xi.idx as usize];
+    }
+    acc
+}
+
+/// Four rows of `dot_of` (from 0) at once: `quad` holds four consecutive rows of `x.len()` values.
+#[inline(never)]
+fn dot4_of(data: &[f64], quad: &[Value], x: &[Value]) -> [f64; 4] {
+    let n = x.len();
+    let (r0, rest) = quad.split_at(n);
+    let (r1, rest) = rest.split_at(n);
+    let (r2, r3) = rest.split_at(n);
+    let mut acc = [0.0f64; 4];
+    for j in 0..n {
+        let xj = data[x[j].idx as usize];
+        acc[0] += data[r0[j].idx as usize] * xj;
+        acc[1] += data[r1[j].idx as usize] * xj;
+        acc[2] += data[r2[j].idx as usize] * xj;
+        acc[3] += data[r3[j].idx as usize] * xj;
     }
     acc
 }

@@ -316,14 +316,11 @@ impl Matrix {
         &self.data[o * self.cols..(o + 1) * self.cols]
     }
 
-    /// `linear(x, W)`: one [`Value::dot`] per row, which is Python's `sum(wi * xi for ...)` bit for bit.
+    /// `linear(x, W)`: one [`Value::dot`] node per row (via [`Value::matvec`]), which is Python's
+    /// `sum(wi * xi for ...)` bit for bit.
     fn apply_into(&self, x: &[Value], out: &mut Vec<Value>) {
-        out.clear();
-        out.extend(
-            self.data
-                .chunks_exact(self.cols)
-                .map(|row| Value::dot(row, x)),
-        );
+        debug_assert_eq!(x.len(), self.cols);
+        Value::matvec(&self.data, x, out);
     }
 
     fn to_rows(&self) -> Vec<Vec<f64>> {
@@ -867,6 +864,8 @@ pub struct Adam {
     v: Vec<f64>,
     /// Scratch: the gradients, then the step sizes.
     delta: Vec<f64>,
+    /// Scratch: the parameters' values.
+    data: Vec<f64>,
 }
 
 impl Adam {
@@ -882,6 +881,7 @@ impl Adam {
             m: vec![0.0; n_params],
             v: vec![0.0; n_params],
             delta: Vec::with_capacity(n_params),
+            data: Vec::with_capacity(n_params),
         }
     }
 
@@ -923,7 +923,8 @@ impl Adam {
         // Three passes: gather the gradients, compute every step size in a plain f64 loop (which
         // the compiler vectorizes: the divisions and square roots dominate), apply them.
         self.delta.clear();
-        self.delta.extend(params.iter().map(|p| p.grad()));
+        self.delta.resize(params.len(), 0.0);
+        Tape::read_grads(params, &mut self.delta);
         for ((d, m), v) in self.delta.iter_mut().zip(&mut self.m).zip(&mut self.v) {
             let g = *d;
             *m = b1 * *m + (1.0 - b1) * g;
@@ -932,11 +933,14 @@ impl Adam {
             let v_hat = *v / c2;
             *d = lr_t * m_hat / (v_hat.sqrt() + eps);
         }
-        for (p, &d) in params.iter().zip(&self.delta) {
-            p.set_data(p.data() - d);
-            if zero_grads {
-                p.zero_grad();
-            }
+        self.data.resize(params.len(), 0.0);
+        Tape::read_data(params, &mut self.data);
+        for (x, &d) in self.data.iter_mut().zip(&self.delta) {
+            *x -= d;
+        }
+        Tape::write_data(params, &self.data);
+        if zero_grads {
+            Tape::zero_grads(params);
         }
         self.step += 1;
     }

@@ -53,10 +53,12 @@
 
 pub mod data;
 pub mod engine;
+pub mod expr;
+pub mod gpt;
 pub mod loss;
 pub mod nn;
 pub mod optim;
 pub mod train;
+pub mod viz;
 
 pub use engine::{Exponent, Mark, Op, Tape, Value};
-pub mod gpt;

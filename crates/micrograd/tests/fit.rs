@@ -435,9 +435,15 @@ fn schedules_run_over_all_update_steps() {
     // 2 steps an epoch: the decay still comes every 2 epochs; the record is the epoch's last step's
     assert_eq!(lrs(step, 10), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
     let linear = lrs(LrSchedule::Linear { end_factor: 0.1 }, 0);
-    assert!(close(linear[0], 0.1) && close(linear[5], 0.01), "{linear:?}");
+    assert!(
+        close(linear[0], 0.1) && close(linear[5], 0.01),
+        "{linear:?}"
+    );
     assert!(close(linear[1], 0.1 * (1.0 - 0.9 / 5.0)));
     let cosine = lrs(LrSchedule::Cosine { min_lr: 0.0 }, 0);
     assert!(close(cosine[0], 0.1) && cosine[5] == 0.0);
-    assert!(close(cosine[2], 0.05 * (1.0 + (0.4 * std::f64::consts::PI).cos())));
+    assert!(close(
+        cosine[2],
+        0.05 * (1.0 + (0.4 * std::f64::consts::PI).cos())
+    ));
 }
