@@ -56,6 +56,10 @@ macro_rules! ops {
             Affine,
             /// A user-supplied unary function ([`Value::custom`]).
             Custom,
+            /// Internal: a [`Op::Dot`] whose weights and inputs are consecutive nodes, stored as two
+            /// ranges. [`Value::op`] reports it as `Dot`.
+            #[doc(hidden)]
+            DotRange,
             $( $(#[$um])* $U, )*
             $( $(#[$sm])* $S, )*
             $( $(#[$bm])* $B, )*
@@ -67,7 +71,7 @@ macro_rules! ops {
                 match self {
                     Op::Leaf => "",
                     Op::Sum => "sum",
-                    Op::Dot => "dot",
+                    Op::Dot | Op::DotRange => "dot",
                     Op::Affine => "affine",
                     Op::Custom => "custom",
                     $( Op::$U => $usym, )*
@@ -157,6 +161,27 @@ macro_rules! ops {
                             let (wd, xd) = (data[w], data[x]);
                             adj[w] += g * xd;
                             adj[x] += g * wd;
+                        }
+                    }
+                    Op::DotRange => {
+                        let (w0, k) = (n.a as usize, n.b as usize);
+                        let (x0, len) = (extra[k] as usize, extra[k + 1] as usize);
+                        let (ws, xs) = (&data[w0..w0 + len], &data[x0..x0 + len]);
+                        if w0 + len <= x0 || x0 + len <= w0 {
+                            // Disjoint ranges: each adjoint gets one term, so two plain
+                            // (vectorizable) passes give the same numbers as the pairwise loop.
+                            for (a, &xd) in adj[w0..w0 + len].iter_mut().zip(xs) {
+                                *a += g * xd;
+                            }
+                            for (a, &wd) in adj[x0..x0 + len].iter_mut().zip(ws) {
+                                *a += g * wd;
+                            }
+                        } else {
+                            for j in 0..len {
+                                let (wd, xd) = (data[w0 + j], data[x0 + j]);
+                                adj[w0 + j] += g * xd;
+                                adj[x0 + j] += g * wd;
+                            }
                         }
                     }
                     // The derivative f'(x) was evaluated when the node was created.
@@ -572,6 +597,23 @@ impl TapeInner {
         self.consts[k] = c;
         self.consts_len = k + 1;
         k as u32
+    }
+
+    /// Appends a dot-product node with value `acc`: as two ranges if `ranges` (both `w` and `x` are
+    /// consecutive nodes, and non-empty), else as a list of pairs.
+    fn record_dot(&mut self, acc: f64, w: &[Value], x: &[Value], ranges: bool) -> Value {
+        if ranges && !w.is_empty() {
+            let k = self.extra.len();
+            self.extra.extend([x[0].idx, x.len() as u32]);
+            return self.push(Op::DotRange, acc, w[0].idx, k as u32);
+        }
+        let from = self.extra.len();
+        self.extra.resize(from + 2 * w.len(), 0);
+        for (pair, (wi, xi)) in self.extra[from..].chunks_exact_mut(2).zip(w.iter().zip(x)) {
+            pair[0] = wi.idx;
+            pair[1] = xi.idx;
+        }
+        self.push(Op::Dot, acc, from as u32, 2 * w.len() as u32)
     }
 
     fn mark_dirty(&mut self, lo: u32, hi: u32) {
@@ -1044,7 +1086,10 @@ impl Value {
 
     /// The operation that produced this value.
     pub fn op(self) -> Op {
-        with_tape(|t| t.meta(self).op)
+        with_tape(|t| match t.meta(self).op {
+            Op::DotRange => Op::Dot,
+            op => op,
+        })
     }
 
     /// The values this one was computed from, in order (for [`Value::dot`]: `w0, x0, w1, x1, ...`;
@@ -1055,6 +1100,13 @@ impl Value {
             let handle = |i: u32| t.handle_from(self, i);
             match n.op {
                 Op::Leaf => vec![],
+                Op::DotRange => {
+                    let k = n.b as usize;
+                    let (x0, len) = (t.extra[k], t.extra[k + 1]);
+                    (0..len)
+                        .flat_map(|j| [handle(n.a + j), handle(x0 + j)])
+                        .collect()
+                }
                 Op::Sum | Op::Dot | Op::Affine => {
                     let (s, len) = (n.a as usize, n.b as usize);
                     t.extra[s..s + len].iter().map(|&i| handle(i)).collect()
@@ -1285,25 +1337,37 @@ impl Value {
             t.check_all(w);
             t.check_all(x);
             let n = x.len();
+            let x_range = consecutive(x);
+            let w_range = consecutive(w);
             let mut sums = Vec::with_capacity(w.len() / n);
-            // Four rows at a time: each row is still summed left to right (the same numbers as
-            // `Value::dot`), but four independent sums keep the adder busy.
-            let mut quads = w.chunks_exact(4 * n);
-            for quad in &mut quads {
-                sums.extend(dot4_of(&t.data, quad, x));
-            }
-            for row in quads.remainder().chunks_exact(n) {
-                sums.push(dot_of(&t.data, 0.0, row, x));
+            if x_range && w_range {
+                // Both are runs of consecutive nodes: read their values as slices.
+                let (w0, x0) = (w[0].idx as usize, x[0].idx as usize);
+                let xs = &t.data[x0..x0 + n];
+                let mut quads = t.data[w0..w0 + w.len()].chunks_exact(4 * n);
+                for quad in &mut quads {
+                    sums.extend(dot4_slices(quad, xs));
+                }
+                sums.extend(
+                    quads
+                        .remainder()
+                        .chunks_exact(n)
+                        .map(|row| dot_slices(row, xs)),
+                );
+            } else {
+                // Four rows at a time: each row is still summed left to right (the same numbers as
+                // `Value::dot`), but four independent sums keep the adder busy.
+                let mut quads = w.chunks_exact(4 * n);
+                for quad in &mut quads {
+                    sums.extend(dot4_of(&t.data, quad, x));
+                }
+                for row in quads.remainder().chunks_exact(n) {
+                    sums.push(dot_of(&t.data, 0.0, row, x));
+                }
             }
             for (row, acc) in w.chunks_exact(n).zip(sums) {
                 t.make_room();
-                let from = t.extra.len();
-                t.extra.resize(from + 2 * row.len(), 0);
-                for (pair, (wi, xi)) in t.extra[from..].chunks_exact_mut(2).zip(row.iter().zip(x)) {
-                    pair[0] = wi.idx;
-                    pair[1] = xi.idx;
-                }
-                out.push(t.push(Op::Dot, acc, from as u32, 2 * row.len() as u32));
+                out.push(t.record_dot(acc, row, x, w_range && x_range));
             }
         })
     }
@@ -1336,6 +1400,10 @@ impl Value {
                 None => 0.0,
             };
             let acc = dot_of(&t.data, init, w, x);
+            if bias.is_none() {
+                let ranges = consecutive(w) && consecutive(x);
+                return t.record_dot(acc, w, x, ranges);
+            }
             let start = t.extra.len();
             if let Some(b) = bias {
                 t.extra.push(b.idx);
@@ -1351,6 +1419,42 @@ impl Value {
             t.push(op, acc, start as u32, len as u32)
         })
     }
+}
+
+/// `Σ wⱼ·xⱼ` left to right from 0, over two slices of values.
+#[inline]
+fn dot_slices(w: &[f64], x: &[f64]) -> f64 {
+    let mut acc = 0.0;
+    for (a, b) in w.iter().zip(x) {
+        acc += a * b;
+    }
+    acc
+}
+
+/// Four rows of [`dot_slices`] at once (`quad` holds four rows of `x.len()` values): each row is
+/// still summed left to right.
+#[inline]
+fn dot4_slices(quad: &[f64], x: &[f64]) -> [f64; 4] {
+    let n = x.len();
+    let (r0, rest) = quad.split_at(n);
+    let (r1, rest) = rest.split_at(n);
+    let (r2, r3) = rest.split_at(n);
+    let mut acc = [0.0f64; 4];
+    for j in 0..n {
+        acc[0] += r0[j] * x[j];
+        acc[1] += r1[j] * x[j];
+        acc[2] += r2[j] * x[j];
+        acc[3] += r3[j] * x[j];
+    }
+    acc
+}
+
+/// Whether the values are consecutive nodes (`idx`, `idx + 1`, ...).
+fn consecutive(items: &[Value]) -> bool {
+    items
+        .iter()
+        .zip(items.iter().skip(1))
+        .fold(true, |ok, (a, b)| ok & (b.idx == a.idx.wrapping_add(1)))
 }
 
 /// `Σ data[xᵢ]` left to right from 0. Out of line, so that the running sum stays in a register.

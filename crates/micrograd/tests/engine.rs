@@ -588,3 +588,65 @@ fn a_handle_from_an_older_step_panics_even_below_the_tape_end() {
     assert!(old.id() < Tape::len());
     let _ = old.data();
 }
+
+/// `Value::dot` of runs of consecutive nodes is stored as two ranges; the numbers must be those of the
+/// general form, whether the runs are disjoint, the same, or overlapping.
+#[test]
+fn dot_of_consecutive_runs_matches_the_general_form() {
+    let vals: Vec<f64> = (0..9).map(|i| ((i as f64) * 0.7 - 2.0).sin()).collect();
+    // (w start, x start, len) into one run of 9 consecutive leaves
+    for &(ws, xs, len) in &[(0, 4, 4), (0, 0, 5), (1, 3, 5), (3, 1, 5), (2, 2, 1)] {
+        let m = Tape::mark();
+        let run: Vec<Value> = vals.iter().map(|&v| Value::new(v)).collect();
+        let y = Value::dot(&run[ws..ws + len], &run[xs..xs + len]);
+        assert_eq!(y.op(), Op::Dot);
+        assert_eq!(y.inputs().len(), 2 * len);
+        assert_eq!(y.inputs()[1], run[xs]);
+        y.backward();
+        let fast: Vec<f64> = run.iter().map(|v| v.grad()).collect();
+        // the same product from leaves that are not consecutive (a spacer between each)
+        let spaced: Vec<Value> = vals
+            .iter()
+            .map(|&v| {
+                let _ = Value::new(0.0);
+                Value::new(v)
+            })
+            .collect();
+        let y2 = Value::dot(&spaced[ws..ws + len], &spaced[xs..xs + len]);
+        y2.backward();
+        let slow: Vec<f64> = spaced.iter().map(|v| v.grad()).collect();
+        assert_eq!(y.data(), y2.data(), "value, case {ws} {xs} {len}");
+        assert_eq!(fast, slow, "gradients, case {ws} {xs} {len}");
+        Tape::rewind(m);
+    }
+}
+
+#[test]
+fn matvec_matches_dot_row_by_row() {
+    for spaced in [false, true] {
+        let m = Tape::mark();
+        let leaf = |v: f64| {
+            if spaced {
+                let _ = Value::new(0.0);
+            }
+            Value::new(v)
+        };
+        let w: Vec<Value> = (0..7 * 5).map(|i| leaf((i as f64 * 0.31).cos())).collect();
+        let x: Vec<Value> = (0..5).map(|i| leaf(i as f64 - 2.5)).collect();
+        let mut y = Vec::new();
+        Value::matvec(&w, &x, &mut y);
+        assert_eq!(y.len(), 7);
+        for (o, yo) in y.iter().enumerate() {
+            let expect = (0..5).fold(0.0, |s, j| s + w[o * 5 + j].data() * x[j].data());
+            assert_eq!(yo.data(), expect, "row {o}");
+        }
+        let total = Value::sum_slice(&y);
+        total.backward();
+        for j in 0..5 {
+            let expect: f64 = (0..7).map(|o| w[o * 5 + j].data()).sum();
+            assert!(close(x[j].grad(), expect, 1e-14), "d/dx{j}");
+            assert_eq!(w[j].grad(), x[j].data());
+        }
+        Tape::rewind(m);
+    }
+}
