@@ -164,25 +164,9 @@ macro_rules! ops {
                         }
                     }
                     Op::DotRange => {
-                        let (w0, k) = (n.a as usize, n.b as usize);
+                        let k = n.b as usize;
                         let (x0, len) = (extra[k] as usize, extra[k + 1] as usize);
-                        let (ws, xs) = (&data[w0..w0 + len], &data[x0..x0 + len]);
-                        if w0 + len <= x0 || x0 + len <= w0 {
-                            // Disjoint ranges: each adjoint gets one term, so two plain
-                            // (vectorizable) passes give the same numbers as the pairwise loop.
-                            for (a, &xd) in adj[w0..w0 + len].iter_mut().zip(xs) {
-                                *a += g * xd;
-                            }
-                            for (a, &wd) in adj[x0..x0 + len].iter_mut().zip(ws) {
-                                *a += g * wd;
-                            }
-                        } else {
-                            for j in 0..len {
-                                let (wd, xd) = (data[w0 + j], data[x0 + j]);
-                                adj[w0 + j] += g * xd;
-                                adj[x0 + j] += g * wd;
-                            }
-                        }
+                        back_dot_range(data, adj, g, n.a as usize, x0, len);
                     }
                     // The derivative f'(x) was evaluated when the node was created.
                     Op::Custom => adj[n.a as usize] += g * consts[n.b as usize],
@@ -1418,6 +1402,29 @@ impl Value {
             let op = if bias.is_some() { Op::Affine } else { Op::Dot };
             t.push(op, acc, start as u32, len as u32)
         })
+    }
+}
+
+/// Backward of a dot product of the runs `w0..w0 + len` and `x0..x0 + len`: `adj[w0 + j] += g·x_j`,
+/// `adj[x0 + j] += g·w_j`. Out of line, to keep the main backward loop small.
+#[inline(never)]
+fn back_dot_range(data: &[f64], adj: &mut [f64], g: f64, w0: usize, x0: usize, len: usize) {
+    let (ws, xs) = (&data[w0..w0 + len], &data[x0..x0 + len]);
+    if w0 + len <= x0 || x0 + len <= w0 {
+        // Disjoint runs: each adjoint gets one term, so two plain (vectorizable) passes give the
+        // same numbers as the pairwise loop.
+        for (a, &xd) in adj[w0..w0 + len].iter_mut().zip(xs) {
+            *a += g * xd;
+        }
+        for (a, &wd) in adj[x0..x0 + len].iter_mut().zip(ws) {
+            *a += g * wd;
+        }
+    } else {
+        for j in 0..len {
+            let (wd, xd) = (data[w0 + j], data[x0 + j]);
+            adj[w0 + j] += g * xd;
+            adj[x0 + j] += g * wd;
+        }
     }
 }
 
