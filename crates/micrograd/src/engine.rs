@@ -145,23 +145,11 @@ macro_rules! ops {
                     Op::Leaf => continue,
                     Op::Sum => {
                         let (s, len) = (n.a as usize, n.b as usize);
-                        for &k in &extra[s..s + len] {
-                            adj[k as usize] += g;
-                        }
+                        back_sum(&extra[s..s + len], adj, g);
                     }
                     Op::Dot | Op::Affine => {
                         let (s, len) = (n.a as usize, n.b as usize);
-                        let mut items = &extra[s..s + len];
-                        if n.op == Op::Affine {
-                            adj[items[0] as usize] += g;
-                            items = &items[1..];
-                        }
-                        for pair in items.chunks_exact(2) {
-                            let (w, x) = (pair[0] as usize, pair[1] as usize);
-                            let (wd, xd) = (data[w], data[x]);
-                            adj[w] += g * xd;
-                            adj[x] += g * wd;
-                        }
+                        back_dot(data, &extra[s..s + len], adj, g, n.op == Op::Affine);
                     }
                     Op::DotRange => {
                         let k = n.b as usize;
@@ -1402,6 +1390,30 @@ impl Value {
             let op = if bias.is_some() { Op::Affine } else { Op::Dot };
             t.push(op, acc, start as u32, len as u32)
         })
+    }
+}
+
+/// Backward of a sum: every input's adjoint grows by `g`.
+#[inline(never)]
+fn back_sum(items: &[u32], adj: &mut [f64], g: f64) {
+    for &k in items {
+        adj[k as usize] += g;
+    }
+}
+
+/// Backward of a dot product stored as pairs `w0, x0, w1, x1, ...` (after the bias, if `affine`):
+/// `adj[wᵢ] += g·xᵢ`, `adj[xᵢ] += g·wᵢ`, and the bias's adjoint grows by `g`.
+#[inline(never)]
+fn back_dot(data: &[f64], mut items: &[u32], adj: &mut [f64], g: f64, affine: bool) {
+    if affine {
+        adj[items[0] as usize] += g;
+        items = &items[1..];
+    }
+    for pair in items.chunks_exact(2) {
+        let (w, x) = (pair[0] as usize, pair[1] as usize);
+        let (wd, xd) = (data[w], data[x]);
+        adj[w] += g * xd;
+        adj[x] += g * wd;
     }
 }
 
