@@ -22,7 +22,7 @@
 //! [`Tape::mark`](crate::Tape::mark) that you rewind to, or the rewind will drop the parameters too.
 //!
 //! A model's numbers can be taken out as plain [`MlpWeights`] (no tape, `Send`) and put back with
-//! [`MLP::from_weights`]. With the `serde` feature, [`MLP::to_json`] and [`MLP::from_json`] save and load
+//! [`MLP::from_weights`]. With the `serde` feature, `MLP::to_json` and `MLP::from_json` save and load
 //! the JSON layout of micrograd's demo weights
 //! (`{"nin": 2, "nouts": [16, 16, 1], "layers": [{"nonlin": true, "neurons": [{"w": [..], "b": 0.0}]}]}`).
 
