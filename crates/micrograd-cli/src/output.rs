@@ -13,8 +13,14 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write {}: {} (in the folder {})",
+            path.display(),
+            e.kind(),
+            dir.display()
+        )
+    })?;
     {
         let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
         write(&mut buf).with_context(|| format!("writing {}", path.display()))?;
@@ -30,7 +36,39 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error.kind()))?;
+    Ok(())
+}
+
+/// Checks, before any work is done, that `path` could be written: its folder exists and accepts a new
+/// file (a temporary one is created and removed), and `path` is not a folder. `flag` names the option
+/// in the error.
+pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{flag} {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    if path.is_dir() {
+        anyhow::bail!(
+            "{flag} {}: is a folder, expected a file name",
+            path.display()
+        );
+    }
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "{flag} {}: cannot write in the folder {}: {}",
+            path.display(),
+            dir.display(),
+            e.kind()
+        )
+    })?;
     Ok(())
 }
 

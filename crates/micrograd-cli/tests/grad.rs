@@ -285,6 +285,10 @@ fn malformed_input_of_many_kinds() {
     let deep = format!("{}x{}", "(".repeat(5000), ")".repeat(5000));
     let huge_number = "9".repeat(400);
     let long_sum = format!("x{}", "+x".repeat(50_000));
+    // a writable path that must still not be written: the graph is refused before drawing
+    let never =
+        std::env::temp_dir().join(format!("micrograd-grad-test-{}.png", std::process::id()));
+    let never = never.to_str().unwrap().to_string();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["grad", ""], "the expression is empty"),
         (vec!["grad", "   "], "the expression is empty"),
@@ -310,7 +314,7 @@ fn malformed_input_of_many_kinds() {
         (vec!["grad", "x", "x=1e999"], "finite number"),
         (vec!["grad", "x", "exp=1"], "is a function"),
         (
-            vec!["grad", &long_sum, "x=1", "--png", "/nonexistent/g.png"],
+            vec!["grad", &long_sum, "x=1", "--png", &never],
             "50001 values",
         ),
     ];
@@ -321,6 +325,7 @@ fn malformed_input_of_many_kinds() {
         assert!(!err.contains("panicked"), "{err}");
         assert!(err.contains(needle), "expected {needle:?}: {err}");
     }
+    assert!(!std::path::Path::new(&never).exists());
     // clap's own checks: a bad precision, an unknown renderer, no expression.
     for args in [
         vec!["grad", "x", "x=1", "--precision", "99"],

@@ -361,7 +361,7 @@ pub fn train(
     mut on_step: impl FnMut(&StepRecord),
 ) -> Result<Vec<StepRecord>, TrainError> {
     let mut trainer = Trainer::new(model, data, config)?;
-    let mut records = Vec::with_capacity(config.steps);
+    let mut records = Vec::with_capacity(config.steps.min(1 << 16));
     while !trainer.is_done() {
         let r = trainer.step()?;
         on_step(&r);
@@ -994,7 +994,7 @@ pub fn fit(
     let mut stopper = config.patience.map(EarlyStopping::new);
     let mut best_params: Option<Vec<f64>> = None;
     let mut report = FitReport {
-        epochs: Vec::with_capacity(config.epochs),
+        epochs: Vec::with_capacity(config.epochs.min(1 << 16)),
         best_epoch: None,
         stopped_early: false,
         sizes: (n, val_rows.len()),

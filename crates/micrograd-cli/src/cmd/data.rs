@@ -45,6 +45,9 @@ pub fn run(cmd: Command) -> Result<()> {
 
 fn gen(args: GenArgs) -> Result<()> {
     crate::cmd::train::check_output("-o", &args.out)?;
+    if args.n > 10_000_000 {
+        anyhow::bail!("--n {}: at most 10,000,000 points", args.n);
+    }
     let data = args
         .shape
         .generate(args.n, args.classes, args.noise, args.seed)

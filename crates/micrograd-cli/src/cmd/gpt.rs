@@ -128,6 +128,15 @@ fn train(args: TrainArgs) -> Result<()> {
     if let Some(path) = &args.plot {
         picture_format(path)?;
     }
+    for (flag, path) in [
+        ("--save", &args.save),
+        ("--trace", &args.trace),
+        ("--plot", &args.plot),
+    ] {
+        if let Some(p) = path {
+            crate::output::check_writable(flag, p)?;
+        }
+    }
 
     let data_text = read_text(&args.data)?;
     let data = documents(&data_text);
@@ -192,7 +201,7 @@ fn train(args: TrainArgs) -> Result<()> {
     );
 
     let mut trainer = Trainer::new(model, args.lr, args.steps);
-    let mut losses = Vec::with_capacity(args.steps);
+    let mut losses = Vec::with_capacity(args.steps.min(1 << 16));
     let progress = Progress::new(args.steps);
     let start = Instant::now();
     for step in 0..args.steps {

@@ -173,26 +173,10 @@ struct TraceLine {
     accuracy: f64,
 }
 
-/// Fails early, before training, if an output file could not be written: its folder must exist.
+/// Fails early, before training, if an output file could not be written (see
+/// [`crate::output::check_writable`]).
 pub fn check_output(flag: &str, path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!(
-            "{flag} {}: the folder {} does not exist",
-            path.display(),
-            dir.display()
-        );
-    }
-    if path.is_dir() {
-        bail!(
-            "{flag} {}: is a folder, expected a file name",
-            path.display()
-        );
-    }
-    Ok(())
+    crate::output::check_writable(flag, path)
 }
 
 /// Loads a model file, naming the file in errors.
@@ -231,6 +215,18 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.hidden.contains(&0) {
         bail!("--hidden: every layer needs at least one neuron");
+    }
+    // A model this size would take minutes per step on a scalar engine, and gigabytes of tape.
+    let widths: Vec<usize> = args.hidden.iter().copied().chain([1]).collect();
+    let params: u128 = widths
+        .windows(2)
+        .map(|w| (w[0] as u128 + 1) * w[1] as u128)
+        .sum();
+    if widths.iter().any(|&w| w > 100_000) || params > 10_000_000 {
+        bail!(
+            "--hidden {}: too large for this scalar engine (at most 100,000 neurons a layer and 10,000,000 weights between hidden layers)",
+            args.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+        );
     }
     if let Some(m) = args.min_accuracy {
         if !(0.0..=100.0).contains(&m) {
@@ -523,7 +519,7 @@ pub fn curves(records: &[StepRecord]) -> Charts {
 /// Runs every step: a progress bar with the live loss when stderr is a terminal, plain log lines on
 /// stdout otherwise (about 100 of them, plus the last step).
 fn run_with_progress(trainer: &mut Trainer<'_>, steps: usize) -> Result<Vec<StepRecord>> {
-    let mut records = Vec::with_capacity(steps);
+    let mut records = Vec::with_capacity(steps.min(1 << 16));
     if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(steps as u64);
         bar.set_style(
