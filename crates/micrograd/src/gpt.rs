@@ -1132,11 +1132,35 @@ mod json {
     /// ```
     ///
     /// # Errors
-    /// [`GptError::Json`] with serde_json's message (line and column) if the text is not a JSON
-    /// object of number matrices.
+    /// [`GptError::Json`] with serde_json's message (line and column) if the text is not JSON, or
+    /// naming the entry (`wte[3][5]`) that is not a matrix of numbers.
     pub fn state_dict_from_json(json: &str) -> Result<StateDict, GptError> {
-        let map: BTreeMap<String, Vec<Vec<f64>>> =
+        let value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| GptError::Json(e.to_string()))?;
+        let bad = |what: String| GptError::Json(what);
+        let object = value
+            .as_object()
+            .ok_or_else(|| bad("expected an object of matrices (name: [[numbers]])".into()))?;
+        let mut map = BTreeMap::new();
+        for (name, matrix) in object {
+            let rows = matrix
+                .as_array()
+                .ok_or_else(|| bad(format!("{name}: expected a list of rows")))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for (r, row) in rows.iter().enumerate() {
+                let row = row
+                    .as_array()
+                    .ok_or_else(|| bad(format!("{name}[{r}]: expected a list of numbers")))?;
+                let mut numbers = Vec::with_capacity(row.len());
+                for (c, x) in row.iter().enumerate() {
+                    numbers.push(x.as_f64().ok_or_else(|| {
+                        bad(format!("{name}[{r}][{c}]: expected a number, found {x}"))
+                    })?);
+                }
+                out.push(numbers);
+            }
+            map.insert(name.clone(), out);
+        }
         Ok(map.into_iter().collect())
     }
 }

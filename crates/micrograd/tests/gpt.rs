@@ -362,3 +362,18 @@ fn initial_weights_load_bit_for_bit() {
     }
     Tape::clear();
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn a_malformed_state_dict_names_the_entry() {
+    use micrograd::gpt::state_dict_from_json;
+    let err = |json: &str| match state_dict_from_json(json) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("accepted {json}"),
+    };
+    assert!(err(r#"{"wte": [[1, 2], [3, "x"]]}"#).contains("wte[1][1]: expected a number"));
+    assert!(err(r#"{"wpe": [1, 2]}"#).contains("wpe[0]: expected a list of numbers"));
+    assert!(err(r#"{"wpe": 3}"#).contains("wpe: expected a list of rows"));
+    assert!(err("[1]").contains("expected an object"));
+    assert!(err("{").contains("line 1"));
+}
