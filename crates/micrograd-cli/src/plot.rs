@@ -5,7 +5,8 @@
 //! only when complete. The file name's extension picks the format: `.svg` gives SVG, anything else PNG.
 //! Text uses DejaVu Sans embedded in the binary, so no system fonts are needed.
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::output::write_atomic_path;
+use anyhow::{anyhow, bail, Result};
 use micrograd::data::Dataset;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -86,40 +87,15 @@ pub fn save(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<()> {
             figure.draw(&root)?;
             root.present().map_err(draw_err)?;
         }
-        return write_file(path, ".svg", |tmp| {
+        return write_atomic_path(path, ".svg", |tmp| {
             std::fs::write(tmp, svg.as_bytes()).map_err(Into::into)
         });
     }
-    write_file(path, ".png", |tmp| {
+    write_atomic_path(path, ".png", |tmp| {
         let root = BitMapBackend::new(tmp, size).into_drawing_area();
         figure.draw(&root)?;
         root.present().map_err(draw_err)
     })
-}
-
-/// Writes `path` by letting `write` fill a temporary file (named with `suffix`, which picks the image
-/// format) in the same folder, then renaming it into place; on error the temporary file is removed.
-fn write_file(path: &Path, suffix: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".micrograd-")
-        .suffix(suffix)
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    write(tmp.path()).with_context(|| format!("writing {}", path.display()))?;
-    // A temporary file is private (0600); a picture is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// One line of a chart.

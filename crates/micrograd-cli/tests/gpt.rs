@@ -141,7 +141,7 @@ fn malformed_inputs_get_clear_errors_and_no_output() {
         (vec!["--steps", "0"], "--steps must be at least 1"),
         (
             vec!["--plot", "loss.jpg"],
-            "loss.jpg: the picture's name must end in .png or .svg",
+            "loss.jpg: a picture's name must end in .png or .svg",
         ),
     ];
     for (extra, message) in cases {

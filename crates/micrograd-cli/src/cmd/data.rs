@@ -44,7 +44,7 @@ pub fn run(cmd: Command) -> Result<()> {
 }
 
 fn gen(args: GenArgs) -> Result<()> {
-    crate::cmd::train::check_output("-o", &args.out)?;
+    crate::output::check_writable("-o", &args.out)?;
     if args.n > 10_000_000 {
         anyhow::bail!("--n {}: at most 10,000,000 points", args.n);
     }

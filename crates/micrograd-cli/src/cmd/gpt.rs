@@ -126,7 +126,7 @@ fn train(args: TrainArgs) -> Result<()> {
         bail!("--{}: {message}", field.replace('_', "-"));
     }
     if let Some(path) = &args.plot {
-        picture_format(path)?;
+        crate::plot::is_svg(path)?;
     }
     for (flag, path) in [
         ("--save", &args.save),
@@ -314,33 +314,9 @@ fn sample(args: SampleArgs) -> Result<()> {
 // The loss-curve picture
 // ---------------------------------------------------------------------------------------------------
 
-const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-
-/// Whether a picture file is an SVG (true) or a PNG (false), from its extension.
-fn picture_format(path: &Path) -> Result<bool> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("svg") => Ok(true),
-        Some("png") => Ok(false),
-        _ => bail!(
-            "{}: the picture's name must end in .png or .svg",
-            path.display()
-        ),
-    }
-}
-
 /// Draws the per-step loss (light) and its running mean over 50 steps (bold) to a PNG or SVG file,
-/// written atomically.
+/// written atomically by [`crate::plot::save`].
 fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
-    use plotters::prelude::*;
-    let svg = picture_format(path)?;
-    // Registering twice is harmless; a failure only means the bundled font is broken.
-    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-        .map_err(|_| anyhow::anyhow!("the bundled font is not usable"))?;
-
     let window = 50;
     let mean: Vec<(f64, f64)> = (0..losses.len())
         .map(|k| {
@@ -355,22 +331,34 @@ fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
             (a.min(l), b.max(l))
         });
     let pad = 0.05 * (hi - lo).max(1e-3);
-    let x_max = (losses.len().max(2) - 1) as f64;
+    let curve = LossCurve {
+        losses,
+        mean,
+        y: (lo - pad, hi + pad),
+        x_max: (losses.len().max(2) - 1) as f64,
+        window,
+    };
+    crate::plot::save(path, (900, 500), &curve)
+}
 
-    fn draw<DB: DrawingBackend>(
-        root: DrawingArea<DB, plotters::coord::Shift>,
-        losses: &[f64],
-        mean: &[(f64, f64)],
-        y: (f64, f64),
-        x_max: f64,
-        window: usize,
-    ) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
+/// microgpt's loss curve: the loss of every step, thin, and its running mean, bold.
+struct LossCurve<'a> {
+    losses: &'a [f64],
+    mean: Vec<(f64, f64)>,
+    y: (f64, f64),
+    x_max: f64,
+    window: usize,
+}
+
+impl crate::plot::Figure for LossCurve<'_> {
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<()> {
+        use plotters::prelude::*;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing failed: {e}");
         root.fill(&WHITE).map_err(e)?;
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(
                 "microgpt on micrograd-rs: training loss",
                 ("sans-serif", 24),
@@ -378,7 +366,7 @@ fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(0f64..x_max, y.0..y.1)
+            .build_cartesian_2d(0f64..self.x_max, self.y.0..self.y.1)
             .map_err(e)?;
         chart
             .configure_mesh()
@@ -392,7 +380,7 @@ fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
             .map_err(e)?;
         chart
             .draw_series(LineSeries::new(
-                losses.iter().enumerate().map(|(k, &l)| (k as f64, l)),
+                self.losses.iter().enumerate().map(|(k, &l)| (k as f64, l)),
                 RGBColor(120, 160, 220).mix(0.6).stroke_width(1),
             ))
             .map_err(e)?
@@ -400,11 +388,11 @@ fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RGBColor(120, 160, 220)));
         chart
             .draw_series(LineSeries::new(
-                mean.iter().copied(),
+                self.mean.iter().copied(),
                 RGBColor(200, 40, 40).stroke_width(3),
             ))
             .map_err(e)?
-            .label(format!("mean of the last {window} steps"))
+            .label(format!("mean of the last {} steps", self.window))
             .legend(|(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + 20, y)],
@@ -418,36 +406,6 @@ fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
             .border_style(BLACK.mix(0.3))
             .draw()
             .map_err(e)?;
-        root.present().map_err(e)?;
-        Ok(())
-    }
-
-    let size = (900, 500);
-    let y = (lo - pad, hi + pad);
-    if svg {
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-            draw(root, losses, &mean, y, x_max, window)?;
-        }
-        write_bytes_atomic(path, text.as_bytes())
-    } else {
-        // Draw into a temporary .png beside the target, then rename it into place.
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .suffix(".png")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-        {
-            let root = BitMapBackend::new(tmp.path(), size).into_drawing_area();
-            draw(root, losses, &mean, y, x_max, window)
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        tmp.persist(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
     }
 }

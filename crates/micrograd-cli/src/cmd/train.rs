@@ -2,7 +2,7 @@
 //! (SVM max-margin loss, L2, SGD with a linearly decaying learning rate), with a progress bar.
 
 use crate::csv_data;
-use crate::output::write_atomic;
+use crate::output::{check_writable, write_atomic};
 use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::data::LabelEncoding;
@@ -173,12 +173,6 @@ struct TraceLine {
     accuracy: f64,
 }
 
-/// Fails early, before training, if an output file could not be written (see
-/// [`crate::output::check_writable`]).
-pub fn check_output(flag: &str, path: &Path) -> Result<()> {
-    crate::output::check_writable(flag, path)
-}
-
 /// Loads a model file, naming the file in errors.
 pub fn load_model(path: &Path) -> Result<MLP> {
     let text =
@@ -205,7 +199,7 @@ pub fn run(args: Args) -> Result<()> {
     ];
     for (flag, path) in outputs {
         if let Some(p) = path {
-            check_output(flag, p)?;
+            check_writable(flag, p)?;
         }
     }
     for (flag, path) in [("--plot", &args.plot), ("--loss-plot", &args.loss_plot)] {
