@@ -8,6 +8,7 @@
 use crate::output::write_atomic_path;
 use anyhow::{anyhow, bail, Result};
 use micrograd::data::Dataset;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -431,39 +432,52 @@ impl<F: Fn(&[f64]) -> f64> Figure for DecisionBoundary<'_, F> {
             .draw()
             .map_err(draw_err)?;
 
-        // The points: filled by class, a dark ring; a misclassified point gets a thick black ring.
-        for class in 0..2 {
-            let color = class_color(class);
-            let pts: Vec<(f64, f64, bool)> = self
-                .data
-                .iter()
-                .filter(|&(_, l)| l == class)
-                .map(|(x, _)| (x[0], x[1], ((self.score)(x) > 0.0) != (class == 1)))
-                .collect();
-            chart
-                .draw_series(pts.iter().map(|&(x, y, wrong)| {
-                    EmptyElement::at((x, y))
-                        + Circle::new((0, 0), 6, color.filled())
-                        + Circle::new(
-                            (0, 0),
-                            6,
-                            ShapeStyle::from(&BLACK).stroke_width(if wrong { 3 } else { 1 }),
-                        )
-                }))
-                .map_err(draw_err)?
-                .label(format!("class {}", self.class_names[class]))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 6, color.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(draw_err)?;
-        Ok(())
+        // a point is misclassified when the sign of its score disagrees with its class
+        draw_points(&mut chart, self.data, &self.class_names, 6, |x, class| {
+            ((self.score)(x) > 0.0) != (class == 1)
+        })
     }
+}
+
+/// Draws the data points, filled by class with a dark ring (a thick black ring where `wrong(x,
+/// class)`), and the legend of the classes.
+fn draw_points<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    data: &Dataset,
+    class_names: &[String],
+    radius: i32,
+    wrong: impl Fn(&[f64], usize) -> bool,
+) -> Result<()> {
+    for (class, name) in class_names.iter().enumerate().take(data.n_classes()) {
+        let color = class_color(class);
+        let pts: Vec<(f64, f64, bool)> = data
+            .iter()
+            .filter(|&(_, l)| l == class)
+            .map(|(x, _)| (x[0], x[1], wrong(x, class)))
+            .collect();
+        chart
+            .draw_series(pts.iter().map(|&(x, y, wrong)| {
+                EmptyElement::at((x, y))
+                    + Circle::new((0, 0), radius, color.filled())
+                    + Circle::new(
+                        (0, 0),
+                        radius,
+                        ShapeStyle::from(&BLACK).stroke_width(if wrong { 3 } else { 1 }),
+                    )
+            }))
+            .map_err(draw_err)?
+            .label(format!("class {name}"))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 6, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(draw_err)?;
+    Ok(())
 }
 
 /// A k-class classifier's decision regions over 2-D data: every point of the plane coloured by the
@@ -585,40 +599,9 @@ impl<F: Fn(&[f64]) -> Vec<f64>> Figure for ClassRegions<'_, F> {
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(draw_err)?;
-        for class in 0..self.data.n_classes() {
-            let color = class_color(class);
-            let pts: Vec<(f64, f64, bool)> = self
-                .data
-                .iter()
-                .filter(|&(_, l)| l == class)
-                .map(|(x, _)| {
-                    let predicted = micrograd::train::argmax(&(self.outputs)(x));
-                    (x[0], x[1], predicted != class)
-                })
-                .collect();
-            chart
-                .draw_series(pts.iter().map(|&(x, y, wrong)| {
-                    EmptyElement::at((x, y))
-                        + Circle::new((0, 0), 5, color.filled())
-                        + Circle::new(
-                            (0, 0),
-                            5,
-                            ShapeStyle::from(&BLACK).stroke_width(if wrong { 3 } else { 1 }),
-                        )
-                }))
-                .map_err(draw_err)?
-                .label(format!("class {}", self.class_names[class]))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 6, color.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(draw_err)?;
-        Ok(())
+        draw_points(&mut chart, self.data, &self.class_names, 5, |x, class| {
+            micrograd::train::argmax(&(self.outputs)(x)) != class
+        })
     }
 }
 
