@@ -426,10 +426,18 @@ impl TapeInner {
     /// current epoch, or one below every mark rewound to since it was made (a model's parameters).
     #[inline(always)]
     fn is_live(&self, v: Value) -> bool {
-        v.epoch == self.epoch
-            || (v.epoch >= self.era_start && v.idx < self.safe_below)
-            || (v.epoch >= self.recent_epoch && v.idx < self.recent_mark)
-            || self.is_live_slow(v)
+        self.is_live_fast(v) || self.is_live_slow(v)
+    }
+
+    /// The register-only part of the check: true for a handle from the current epoch, or one below
+    /// every mark rewound to since it was made. (Indices and epochs are below 2³¹, so signed compares,
+    /// which have native SIMD forms for [`TapeInner::check_all`], give the same answers.)
+    #[inline(always)]
+    fn is_live_fast(&self, v: Value) -> bool {
+        let (e, i) = (v.epoch as i32, v.idx as i32);
+        e == self.epoch as i32
+            || (e >= self.era_start as i32 && i < self.safe_below as i32)
+            || (e >= self.recent_epoch as i32 && i < self.recent_mark as i32)
     }
 
     #[cold]
@@ -450,19 +458,7 @@ impl TapeInner {
     /// (vectorizable) pass.
     #[inline]
     fn check_all(&self, items: &[Value]) {
-        // All of these are below 2³¹, so signed compares (native SIMD ones) give the same answers.
-        let (epoch, era, safe) = (
-            self.epoch as i32,
-            self.era_start as i32,
-            self.safe_below as i32,
-        );
-        let (recent_epoch, recent_mark) = (self.recent_epoch as i32, self.recent_mark as i32);
-        let fast = items.iter().fold(true, |ok, v| {
-            let (e, i) = (v.epoch as i32, v.idx as i32);
-            ok & ((e == epoch)
-                | ((e >= era) & (i < safe))
-                | ((e >= recent_epoch) & (i < recent_mark)))
-        });
+        let fast = items.iter().fold(true, |ok, &v| ok & self.is_live_fast(v));
         if !fast {
             items.iter().for_each(|&v| self.check(v));
         }
@@ -580,12 +576,18 @@ impl TapeInner {
             return self.push(Op::DotRange, acc, w[0].idx, k as u32);
         }
         let from = self.extra.len();
+        self.push_pairs(w, x);
+        self.push(Op::Dot, acc, from as u32, 2 * w.len() as u32)
+    }
+
+    /// Appends the inputs of a dot product to `extra` as pairs `w0, x0, w1, x1, ...`.
+    fn push_pairs(&mut self, w: &[Value], x: &[Value]) {
+        let from = self.extra.len();
         self.extra.resize(from + 2 * w.len(), 0);
         for (pair, (wi, xi)) in self.extra[from..].chunks_exact_mut(2).zip(w.iter().zip(x)) {
             pair[0] = wi.idx;
             pair[1] = xi.idx;
         }
-        self.push(Op::Dot, acc, from as u32, 2 * w.len() as u32)
     }
 
     fn mark_dirty(&mut self, lo: u32, hi: u32) {
@@ -1372,23 +1374,15 @@ impl Value {
                 None => 0.0,
             };
             let acc = dot_of(&t.data, init, w, x);
-            if bias.is_none() {
+            let Some(b) = bias else {
                 let ranges = consecutive(w) && consecutive(x);
                 return t.record_dot(acc, w, x, ranges);
-            }
+            };
             let start = t.extra.len();
-            if let Some(b) = bias {
-                t.extra.push(b.idx);
-            }
-            let from = t.extra.len();
-            t.extra.resize(from + 2 * w.len(), 0);
-            for (pair, (wi, xi)) in t.extra[from..].chunks_exact_mut(2).zip(w.iter().zip(x)) {
-                pair[0] = wi.idx;
-                pair[1] = xi.idx;
-            }
+            t.extra.push(b.idx);
+            t.push_pairs(w, x);
             let len = t.extra.len() - start;
-            let op = if bias.is_some() { Op::Affine } else { Op::Dot };
-            t.push(op, acc, start as u32, len as u32)
+            t.push(Op::Affine, acc, start as u32, len as u32)
         })
     }
 }
