@@ -5,7 +5,7 @@ use crate::csv_data;
 use crate::output::{check_writable, write_atomic};
 use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
 use anyhow::{bail, Context, Result};
-use micrograd::data::LabelEncoding;
+use micrograd::data::{Dataset, LabelEncoding};
 use micrograd::nn::{Activation, Module, MLP};
 use micrograd::train::{
     FitConfig, LossKind, LrSchedule, OptimizerKind, StepRecord, TrainConfig, Trainer,
@@ -173,6 +173,38 @@ struct TraceLine {
     accuracy: f64,
 }
 
+/// Refuses `--plot` for data that is not 2-D, before training.
+fn check_plot_features(args: &Args, data: &Dataset) -> Result<()> {
+    if args.plot.is_some() && data.n_features() != 2 {
+        bail!(
+            "--plot draws 2-feature data, {} has {} features",
+            args.data.display(),
+            data.n_features()
+        );
+    }
+    Ok(())
+}
+
+/// A new model for `--hidden`/`--activation`/`--seed`: `nin` inputs, a linear output layer of `nout`.
+fn new_model(args: &Args, nin: usize, nout: usize) -> MLP {
+    let mut nouts = args.hidden.clone();
+    nouts.push(nout);
+    let mut acts = vec![args.activation; args.hidden.len()];
+    acts.push(Activation::Linear);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+    MLP::with_activations(nin, &nouts, &acts, &mut rng)
+}
+
+/// Writes the trained model for `--save`, if given.
+fn save_model(args: &Args, model: &MLP) -> Result<()> {
+    if let Some(path) = &args.save {
+        let json = model.to_json();
+        write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
+        println!("wrote {} (the trained model)", path.display());
+    }
+    Ok(())
+}
+
 /// Loads a model file, naming the file in errors.
 pub fn load_model(path: &Path) -> Result<MLP> {
     let text =
@@ -249,13 +281,7 @@ pub fn run(args: Args) -> Result<()> {
             data.n_classes()
         );
     }
-    if args.plot.is_some() && data.n_features() != 2 {
-        bail!(
-            "--plot draws 2-feature data, {} has {} features",
-            args.data.display(),
-            data.n_features()
-        );
-    }
+    check_plot_features(&args, &data)?;
 
     let model = match &args.model_init {
         Some(path) => {
@@ -278,14 +304,7 @@ pub fn run(args: Args) -> Result<()> {
             }
             m
         }
-        None => {
-            let mut nouts = args.hidden.clone();
-            nouts.push(1);
-            let mut acts = vec![args.activation; args.hidden.len()];
-            acts.push(Activation::Linear);
-            let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
-            MLP::with_activations(data.n_features(), &nouts, &acts, &mut rng)
-        }
+        None => new_model(&args, data.n_features(), 1),
     };
 
     let widths: Vec<String> = model.nouts().iter().map(|n| n.to_string()).collect();
@@ -334,11 +353,7 @@ pub fn run(args: Args) -> Result<()> {
         })?;
         println!("wrote {} ({} steps)", path.display(), records.len());
     }
-    if let Some(path) = &args.save {
-        let json = model.to_json();
-        write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
-        println!("wrote {} (the trained model)", path.display());
-    }
+    save_model(&args, &model)?;
     if let Some(path) = &args.plot {
         plot::save(
             path,

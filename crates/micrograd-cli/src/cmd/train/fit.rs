@@ -1,15 +1,17 @@
 //! `micrograd train` with the general training loop ([`micrograd::train::fit`]): chosen loss and
 //! optimizer, schedule, mini-batches, dropout, validation split, early stopping, k classes.
 
-use super::{check_min_accuracy, fit_config, fmt_loss, load_model, Args};
+use super::{
+    check_min_accuracy, check_plot_features, fit_config, fmt_loss, load_model, new_model,
+    save_model, Args,
+};
 use crate::csv_data;
 use crate::output::write_atomic;
 use crate::plot::{self, Chart, Charts, ClassRegions, DecisionBoundary, Series};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use micrograd::data::LabelEncoding;
-use micrograd::nn::{Activation, Module, MLP};
+use micrograd::nn::{Module, MLP};
 use micrograd::train::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule};
-use rand::SeedableRng;
 use std::io::IsTerminal;
 
 /// One line of `--trace` in this mode.
@@ -50,13 +52,7 @@ pub fn run(args: &Args) -> Result<()> {
     let data = csv.dataset;
     let k = data.n_classes();
     let config = fit_config(args, k)?;
-    if args.plot.is_some() && data.n_features() != 2 {
-        bail!(
-            "--plot draws 2-feature data, {} has {} features",
-            args.data.display(),
-            data.n_features()
-        );
-    }
+    check_plot_features(args, &data)?;
     let model = match &args.model_init {
         Some(path) => {
             let m = load_model(path)?;
@@ -71,12 +67,7 @@ pub fn run(args: &Args) -> Result<()> {
             m
         }
         None => {
-            let mut nouts = args.hidden.clone();
-            nouts.push(config.loss.outputs(k));
-            let mut acts = vec![args.activation; args.hidden.len()];
-            acts.push(Activation::Linear);
-            let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
-            let m = MLP::with_activations(data.n_features(), &nouts, &acts, &mut rng);
+            let m = new_model(args, data.n_features(), config.loss.outputs(k));
             evaluate(&m, &data, config.loss).with_context(|| {
                 format!("--loss {} on {}", config.loss.name(), args.data.display())
             })?;
@@ -136,11 +127,7 @@ pub fn run(args: &Args) -> Result<()> {
         })?;
         println!("wrote {} ({} epochs)", path.display(), report.epochs.len());
     }
-    if let Some(path) = &args.save {
-        let json = model.to_json();
-        write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
-        println!("wrote {} (the trained model)", path.display());
-    }
+    save_model(args, &model)?;
     if let Some(path) = &args.plot {
         let svg = plot::is_svg(path)?;
         let resolution = if svg { 60 } else { 200 };
