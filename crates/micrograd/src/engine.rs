@@ -255,7 +255,7 @@ ops! {
 
 /// Numerically stable logistic function: never evaluates `exp` of a large positive number.
 #[inline]
-fn sigmoid(x: f64) -> f64 {
+pub(crate) fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {
@@ -791,14 +791,11 @@ impl Tape {
 
     /// Drops every node. Every existing Value becomes invalid.
     pub fn clear() {
+        // (rewinding to the start also drops every gradient and the dirty range)
         Self::rewind(Mark {
             nodes: 0,
             extra: 0,
             consts: 0,
-        });
-        with_tape(|t| {
-            t.grad.clear();
-            t.dirty = None;
         });
     }
 

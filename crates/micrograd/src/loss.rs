@@ -132,18 +132,8 @@ pub fn mse(preds: &[Value], targets: &[f64]) -> Value {
 pub fn bce_with_logits(logit: Value, y: f64) -> Value {
     logit.custom(
         |z| z.max(0.0) - z * y + (-z.abs()).exp().ln_1p(),
-        |z| stable_sigmoid(z) - y,
+        |z| crate::engine::sigmoid(z) - y,
     )
-}
-
-/// `σ(z) = 1/(1 + e^-z)`, without overflow for either sign of `z`.
-fn stable_sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
 }
 
 /// `ln Σⱼ e^zⱼ`, computed stably as `m + ln Σⱼ e^(zⱼ - m)` where `m = maxⱼ zⱼ` is taken as a
