@@ -502,6 +502,7 @@ fn rewind_then_backward_after_old_gradients() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "a million nodes: too slow under Miri")]
 fn a_deep_chain_has_no_recursion() {
     // 1,000,000 nodes in the default (debug) test run; the 10,000,000-node run is the `huge_chain`
     // example, in release mode.
@@ -649,4 +650,313 @@ fn matvec_matches_dot_row_by_row() {
         }
         Tape::rewind(m);
     }
+}
+
+// ------------------------------------------------------------------ values carried in handles
+
+// A handle carries its node's value, used while nothing can have changed it. These check that every
+// way of changing a value is seen through every copy of every handle.
+
+#[test]
+fn a_write_is_seen_through_every_copy_of_a_new_handle() {
+    let x = Value::new(1.0);
+    let copy = x;
+    let y = x * 2.0;
+    x.set_data(5.0);
+    assert_eq!(copy.data(), 5.0);
+    assert_eq!((copy * 2.0).data(), 10.0);
+    assert_eq!((copy + copy).data(), 10.0);
+    assert_eq!((3.0 - copy).data(), -2.0);
+    assert_eq!(copy.exp().data(), 5f64.exp());
+    assert_eq!(y.data(), 2.0, "nodes already computed are not recomputed");
+    // an interior node, written twice
+    let z = y + 1.0;
+    let z2 = z;
+    z.set_data(-1.0);
+    assert_eq!((z2 * z2).data(), 1.0);
+    z2.set_data(4.0);
+    assert_eq!((z * 1.0).data(), 4.0);
+    assert_eq!(Value::sum([z, z2]).data(), 8.0);
+}
+
+#[test]
+fn parameters_written_between_rewinds_are_read_fresh() {
+    let p = Value::new(1.0);
+    let q = Value::new(2.0);
+    let params = vec![p, q];
+    let mark = Tape::mark();
+    for step in 0..5 {
+        let v = step as f64 + 1.0;
+        // the copies in `params` and the originals must agree with what was written
+        let y = params[0] * q + p * params[1];
+        assert_eq!(y.data(), 2.0 * v * 2.0 * v, "step {step}");
+        y.backward();
+        assert_eq!((p.grad(), q.grad()), (4.0 * v, 2.0 * v), "step {step}");
+        if step % 2 == 0 {
+            Tape::write_data(&params, &[v + 1.0, 2.0 * (v + 1.0)]);
+        } else {
+            p.set_data(v + 1.0);
+            params[1].set_data(2.0 * (v + 1.0));
+        }
+        Tape::zero_grads(&params);
+        Tape::rewind(mark);
+    }
+}
+
+#[test]
+fn parameters_written_without_rewinds_are_read_fresh() {
+    let p = Value::new(3.0);
+    let copy = p;
+    for step in 0..4 {
+        let v = 3.0 + step as f64;
+        let y = copy * copy;
+        assert_eq!(y.data(), v * v);
+        let z = y + p;
+        assert_eq!(z.data(), v * v + v);
+        p.set_data(v + 1.0);
+        assert_eq!((y * 1.0).data(), v * v, "y was not written");
+        assert_eq!((copy * 1.0).data(), v + 1.0);
+    }
+}
+
+#[test]
+fn handles_from_inputs_see_later_writes() {
+    let a = Value::new(2.0);
+    let c = a * 3.0;
+    let ins = c.inputs();
+    assert_eq!(ins[0].data(), 2.0);
+    a.set_data(7.0);
+    assert_eq!(ins[0].data(), 7.0);
+    assert_eq!((ins[0] * 1.0).data(), 7.0);
+    // and after a rewind that keeps `a` and `c`
+    let m = Tape::mark();
+    let _ = c + 1.0;
+    Tape::rewind(m);
+    let ins = c.inputs();
+    a.set_data(-1.0);
+    assert_eq!((ins[0] + ins[0]).data(), -2.0);
+}
+
+#[test]
+fn handles_below_a_rewound_mark_stay_usable_and_rewound_ones_panic() {
+    let w = Value::new(0.5);
+    let m1 = Tape::mark();
+    let u = w * 2.0; // kept by the inner rewinds, dropped by the outer one
+    let m2 = Tape::mark();
+    for _ in 0..3 {
+        let t = u * w;
+        assert_eq!(t.data(), 0.5);
+        Tape::rewind(m2);
+        assert!(!t.is_alive());
+        assert!(std::panic::catch_unwind(|| t * w).is_err());
+    }
+    assert_eq!((u + w).data(), 1.5);
+    Tape::rewind(m1);
+    assert!(std::panic::catch_unwind(|| u * w).is_err());
+    assert_eq!((w * w).data(), 0.25);
+    Tape::rewind(m1);
+}
+
+#[test]
+fn a_thread_frees_its_tape_when_it_exits() {
+    let handles: Vec<_> = (0..3)
+        .map(|k| {
+            std::thread::spawn(move || {
+                let x = Value::new(k as f64);
+                let y = (x * x + 1.0).tanh();
+                y.backward();
+                (y.data(), x.grad())
+            })
+        })
+        .collect();
+    for (k, h) in handles.into_iter().enumerate() {
+        let x = k as f64;
+        let (y, g) = h.join().unwrap();
+        let t = (x * x + 1.0).tanh();
+        assert_eq!(y, t);
+        assert_eq!(g, (1.0 - t * t) * 2.0 * x);
+    }
+}
+
+// ------------------------------------------------------------------ the backward sweep's registers
+
+// The sweep keeps the adjoint of the node just below (a chain) and of the last second input of a
+// binary op (a reused weight) in registers. These graphs exercise every hand-over between the two
+// and memory, against hand-derived gradients.
+
+#[test]
+fn a_chain_reusing_one_weight() {
+    // y = (((x·w + w)·w + w)·w + w)·w = x·w⁴ + w⁴ + w³ + w²
+    let m = Tape::mark();
+    let (x, w) = (Value::new(1.5), Value::new(-0.75));
+    let mut y = x;
+    for k in 0..4 {
+        y = if k % 2 == 0 { y * w } else { y + w };
+    }
+    y = (y * w + w) * w;
+    let (xv, wv) = (1.5f64, -0.75f64);
+    y.backward();
+    assert!(close(x.grad(), wv.powi(4), 1e-15));
+    let dw = 4.0 * xv * wv.powi(3) + 4.0 * wv.powi(3) + 3.0 * wv.powi(2) + 2.0 * wv;
+    assert!(close(w.grad(), dw, 1e-15), "{} vs {dw}", w.grad());
+    Tape::rewind(m);
+}
+
+#[test]
+fn a_chain_of_squares_uses_the_same_node_twice() {
+    // y = x^(2^k) by repeated y·y: dy/dx = 2^k x^(2^k - 1); every intermediate grad too
+    let m = Tape::mark();
+    let x = Value::new(1.01);
+    let mut ys = vec![x];
+    for _ in 0..6 {
+        let y = *ys.last().unwrap();
+        ys.push(y * y);
+    }
+    ys.last().unwrap().backward();
+    let n = 64.0;
+    assert!(close(x.grad(), n * 1.01f64.powf(n - 1.0), 1e-13));
+    for (k, y) in ys.iter().enumerate() {
+        // d y6 / d yk = 2^(6-k) yk^(2^(6-k) - 1)
+        let p = 2f64.powi(6 - k as i32);
+        assert!(close(y.grad(), p * y.data().powf(p - 1.0), 1e-13), "y{k}");
+    }
+    Tape::rewind(m);
+}
+
+#[test]
+fn a_cached_weight_feeding_sums_and_unary_ops() {
+    let m = Tape::mark();
+    let (x, w) = (Value::new(0.3), Value::new(2.0));
+    let a = x * w; // w cached from here down
+    let b = a + w; // w again
+    let s = Value::sum([b, w, a]); // an n-ary op reading w's adjoint mid-sweep
+    let t = s.tanh() * w; // w as a second input above the sum
+    let u = w * t; // w as a first input
+    let y = u + x * x; // x twice
+    y.backward();
+    // forward values
+    let (xv, wv) = (0.3f64, 2.0f64);
+    let sv = (xv * wv + wv) + wv + xv * wv;
+    let th = sv.tanh();
+    assert!(close(y.data(), wv * th * wv + xv * xv, 1e-15));
+    // y = w²·tanh(s) + x², s = 2xw + 2w
+    let ds = wv * wv * (1.0 - th * th);
+    assert!(close(x.grad(), ds * 2.0 * wv + 2.0 * xv, 1e-14));
+    assert!(close(
+        w.grad(),
+        2.0 * wv * th + ds * (2.0 * xv + 2.0),
+        1e-14
+    ));
+    assert!(close(s.grad(), ds, 1e-14));
+    assert!(close(a.grad(), 2.0 * ds, 1e-14));
+    assert!(close(b.grad(), ds, 1e-14));
+    Tape::rewind(m);
+}
+
+#[test]
+fn backward_twice_through_cached_adjoints_adds_the_same_amounts() {
+    let m = Tape::mark();
+    let (x, w) = (Value::new(0.7), Value::new(1.3));
+    let mut y = x;
+    for k in 0..10 {
+        y = if k % 3 == 0 { y * w } else { (y + w).tanh() };
+    }
+    y.backward();
+    let (gx, gw) = (x.grad(), w.grad());
+    y.backward();
+    assert_eq!((x.grad(), w.grad()), (2.0 * gx, 2.0 * gw));
+    // and against central differences
+    let f = |xv: f64, wv: f64| {
+        let mut y = xv;
+        for k in 0..10 {
+            y = if k % 3 == 0 { y * wv } else { (y + wv).tanh() };
+        }
+        y
+    };
+    let h = 1e-6;
+    assert!(close(
+        gx,
+        (f(0.7 + h, 1.3) - f(0.7 - h, 1.3)) / (2.0 * h),
+        1e-8
+    ));
+    assert!(close(
+        gw,
+        (f(0.7, 1.3 + h) - f(0.7, 1.3 - h)) / (2.0 * h),
+        1e-8
+    ));
+    Tape::rewind(m);
+}
+
+#[test]
+fn the_first_write_after_a_rewind_is_seen() {
+    // `p`'s handle is older than the rewind but still vouched for: the write must end that.
+    let p = Value::new(1.0);
+    let mark = Tape::mark();
+    assert_eq!((p * 2.0).data(), 2.0);
+    Tape::rewind(mark);
+    p.set_data(5.0);
+    assert_eq!((p * 1.0).data(), 5.0);
+    Tape::write_data(&[p], &[6.0]);
+    assert_eq!((p + p).data(), 12.0);
+    Tape::rewind(mark);
+}
+
+#[test]
+fn a_write_after_inputs_were_taken_is_seen_through_them() {
+    // `inputs()` hands out a new handle to an old node; a later write must reach it.
+    let a = Value::new(1.0);
+    a.set_data(2.0); // (so that `a` itself is no longer vouched for)
+    let c = a * 3.0;
+    let ins = c.inputs();
+    assert_eq!((ins[0] * 1.0).data(), 2.0);
+    a.set_data(7.0);
+    assert_eq!((ins[0] * 1.0).data(), 7.0);
+    Tape::write_data(&[a], &[8.0]);
+    assert_eq!((ins[0] - 0.0).data(), 8.0);
+}
+
+#[test]
+fn a_write_to_several_values_is_seen_through_each() {
+    // `p` is vouched for (below every rewound mark), `q` is not: one write to both must reach `p`.
+    let p = Value::new(1.0); // #0
+    let low = Tape::mark();
+    let _ = Value::new(0.0);
+    Tape::rewind(low); // the lowest mark rewound to is now 1
+    let q = Value::new(2.0); // #1
+    let _ = q * 1.0;
+    let high = Tape::mark();
+    let _ = q * 2.0;
+    Tape::rewind(high);
+    assert_eq!((p * 1.0).data(), 1.0);
+    Tape::write_data(&[p, q], &[10.0, 20.0]);
+    assert_eq!((p * 1.0).data(), 10.0);
+    assert_eq!((q * 1.0).data(), 20.0);
+    Tape::write_data(&[q, p], &[30.0, 40.0]);
+    assert_eq!((p + q).data(), 70.0);
+    Tape::rewind(high);
+}
+
+#[test]
+fn bulk_reads_and_writes_of_runs_and_scattered_values_agree() {
+    let run: Vec<Value> = (0..6).map(|i| Value::new(i as f64)).collect();
+    let scattered = [run[4], run[1], run[5]];
+    let y = Value::sum(run.iter().map(|&v| v * v));
+    y.backward();
+    let mut out = [0.0; 6];
+    Tape::read_data(&run, &mut out);
+    assert_eq!(out, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    Tape::read_grads(&run, &mut out);
+    assert_eq!(out, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    let mut three = [0.0; 3];
+    Tape::read_grads(&scattered, &mut three);
+    assert_eq!(three, [8.0, 2.0, 10.0]);
+    Tape::zero_grads(&scattered);
+    Tape::read_grads(&run, &mut out);
+    assert_eq!(out, [0.0, 0.0, 4.0, 6.0, 0.0, 0.0]);
+    Tape::zero_grads(&run);
+    Tape::write_data(&run, &[5.0, 4.0, 3.0, 2.0, 1.0, 0.0]);
+    Tape::write_data(&scattered, &[-1.0, -2.0, -3.0]);
+    Tape::read_data(&run, &mut out);
+    assert_eq!(out, [5.0, -2.0, 3.0, 2.0, -1.0, -3.0]);
+    assert_eq!((run[1] * run[4]).data(), 2.0);
 }
