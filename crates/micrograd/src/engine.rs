@@ -804,7 +804,12 @@ impl TapeInner {
             self.leaf_prefix = idx + 1;
         }
         self.len = idx + 1;
-        Value::make(idx as u32, self.epoch, data)
+        // (`epoch_key` is `epoch` in key position, so the key is one `or`)
+        Value {
+            key: self.epoch_key | idx as u64,
+            data,
+            _not_send: PhantomData,
+        }
     }
 
     /// A handle for node `i`, given a live node `owner` that was computed from it (so it was alive at
