@@ -183,8 +183,8 @@ macro_rules! ops {
                 // (a carry is only good for the next node: later nodes may write to its node again)
                 carry.0 = NONE;
                 // A node with a zero adjoint contributes nothing (this also keeps 0·∞ from becoming NaN
-                // on branches the root does not depend on). (±0 by its bits: one branch, not two.)
-                if g.to_bits() << 1 == 0 {
+                // on branches the root does not depend on).
+                if g == 0.0 {
                     continue;
                 }
                 let n = at!(meta, i);
