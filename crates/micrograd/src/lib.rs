@@ -52,14 +52,19 @@
 //! **A little `unsafe`, measured and checked.** The tape is reached through a thread-local raw pointer
 //! instead of a `RefCell` (whose borrow flag and destructor check on every operation made a chain 40%
 //! slower), nodes are written without bounds checks, and the backward sweep reads without them; each
-//! site states the invariant it rests on in a `// SAFETY:` comment. Debug builds check that the tape is
-//! never accessed re-entrantly, and the engine's tests run under Miri:
+//! site states the invariant it rests on in a `// SAFETY:` comment. The engine's panics (a stale
+//! handle, say) are raised with the tape made unavailable, so that a panic hook that uses micrograd
+//! aborts the process rather than alias the tape. Debug builds check that the tape is never accessed
+//! re-entrantly, and the engine's tests run under Miri:
 //! `MIRIFLAGS=-Zmiri-deterministic-floats cargo +nightly miri test -p micrograd --test engine`
 //! (`.ci/run` does).
 //!
 //! **Gradients accumulate** over `backward` calls until zeroed, like micrograd's `+=`. The sweep writes
 //! into the gradient array directly when no interior node already holds a gradient (the normal case in a
-//! training loop), and otherwise through a scratch array, so repeated calls add up exactly.
+//! training loop), and otherwise through a scratch array, so that a second call adds its own
+//! contributions instead of re-propagating the first call's. (The direct path adds contributions to a
+//! gradient one at a time, as micrograd's `+=` does; the scratch path adds their sum: the two can
+//! differ in the last bit.)
 //!
 //! **Trade-offs.** A thread-local tape makes expressions as terse as Python's, at the price that values
 //! cannot cross threads (`Value` is `!Send`) and that a graph's memory is freed by rewinding, not by

@@ -477,7 +477,7 @@ fn rewound_handle_is_reported_not_alive_and_debug_does_not_panic() {
 }
 
 #[test]
-#[should_panic(expected = "rewind to a mark above")]
+#[should_panic(expected = "rewind to a stale mark")]
 fn rewinding_to_a_stale_mark_panics() {
     let low = Tape::mark();
     let _ = Value::new(1.0);
