@@ -98,7 +98,6 @@ macro_rules! ops {
                 matches!(self, $( Op::$B )|*)
             }
 
-
             #[inline(always)]
             fn unary_forward(self, x: f64) -> f64 {
                 match self {
@@ -188,6 +187,16 @@ macro_rules! ops {
                     continue;
                 }
                 let n = at!(meta, i);
+                // `input!(k)`: input k of node i, checked to be below it (what makes `at!` on it sound)
+                macro_rules! input {
+                    ($k:expr) => {{
+                        let k = $k as usize;
+                        if k >= i {
+                            bad_input(i);
+                        }
+                        k
+                    }};
+                }
                 // adj[k] += d, through the cache; a new adjoint of the node just below is carried.
                 macro_rules! add_to {
                     ($k:expr, $d:expr) => {{
@@ -219,34 +228,19 @@ macro_rules! ops {
                         }
                     }
                     // The derivative f'(x) was evaluated when the node was created.
-                    Op::Custom => {
-                        let a = n.a as usize;
-                        if a >= i {
-                            bad_input(i);
-                        }
-                        add_to!(a, g * consts[n.b as usize]);
-                    }
+                    Op::Custom => add_to!(input!(n.a), g * consts[n.b as usize]),
                     $( Op::$U => {
-                        let a = n.a as usize;
-                        if a >= i {
-                            bad_input(i);
-                        }
+                        let a = input!(n.a);
                         let ($dx, $dy) = (at!(data, a), at!(data, i));
                         add_to!(a, g * $ud);
                     } )*
                     $( Op::$S => {
-                        let a = n.a as usize;
-                        if a >= i {
-                            bad_input(i);
-                        }
+                        let a = input!(n.a);
                         let ($sdx, $dc, $sdy) = (at!(data, a), consts[n.b as usize], at!(data, i));
                         add_to!(a, g * $sd);
                     } )*
                     $( Op::$B => {
-                        let (a, b) = (n.a as usize, n.b as usize);
-                        if a >= i || b >= i {
-                            bad_input(i);
-                        }
+                        let (a, b) = (input!(n.a), input!(n.b));
                         let ($da, $db, $dz) = (at!(data, a), at!(data, b), at!(data, i));
                         let (ga, gb): (f64, f64) = $bd;
                         add_to!(a, g * ga);
@@ -430,11 +424,11 @@ struct TapeInner {
     /// Whether `handle_from` made a handle in the current epoch.
     minted: bool,
     /// A handle from an epoch in `trust_from..epoch` with an index below `trust_below` carries its
-    /// node's current value (the node was not written since, and is alive): see `TapeInner::data`.
-    trust_from: u32,
+    /// node's current value (the node was not written since, and is alive): see `TapeInner::trusts`.
+    /// Both epochs are kept in a handle's key position (`epoch << 32`, see `Value::key`), so that
+    /// `trusts` compares keys directly; `epoch_key` follows `epoch`, and `trust_from` exists only as a
+    /// key.
     trust_below: u32,
-    /// `epoch` and `trust_from` shifted to a handle's key position (see `Value::key`), so that
-    /// `trusts` compares keys directly.
     epoch_key: u64,
     trust_from_key: u64,
     /// Handles from epochs before this one are all invalid (the tape was cleared then).
@@ -605,7 +599,6 @@ impl TapeInner {
             live_from: 0,
             epoch_start: 0,
             minted: false,
-            trust_from: 0,
             epoch_key: 0,
             trust_from_key: 0,
             trust_below: NO_BOUND,
@@ -647,12 +640,15 @@ impl TapeInner {
         if epoch < self.era_start || epoch > self.epoch || idx as usize >= self.len {
             return false;
         }
-        // the lowest mark rewound to after the handle was made
+        self.lowest_rewind_since(epoch)
+            .map_or(true, |mark| idx < mark)
+    }
+
+    /// The lowest mark rewound to after epoch `epoch` (since `era_start`), if any: the mark of the
+    /// first logged rewind after it (see `rewinds`).
+    fn lowest_rewind_since(&self, epoch: u32) -> Option<u32> {
         let k = self.rewinds.partition_point(|&(e, _)| e <= epoch);
-        match self.rewinds.get(k) {
-            Some(&(_, mark)) => idx < mark,
-            None => true,
-        }
+        self.rewinds.get(k).map(|&(_, mark)| mark)
     }
 
     #[cold]
@@ -663,35 +659,36 @@ impl TapeInner {
         }
     }
 
-    /// Panics with a clear message if any of the handles is stale, and tells whether the items are a
-    /// run: consecutive nodes, all from one epoch (a model's weight matrix, a layer's outputs). A run
-    /// needs one check, of its last handle: for a given epoch, liveness only depends on the index
-    /// being below some mark, so the last one being live vouches for the rest. Otherwise every handle
-    /// is checked (register compares only, in the common case).
+    /// Panics with a clear message if any of the handles is stale, and returns the items' node range
+    /// if they are a run: consecutive nodes, all from one epoch (a model's weight matrix, a layer's
+    /// outputs). A run needs one check, of its last handle: for a given epoch, liveness only depends
+    /// on the index being below some mark, so the last one being live vouches for the rest. Otherwise
+    /// every handle is checked (register compares only, in the common case).
     #[inline]
-    fn check_all(&self, items: &[Value]) -> bool {
-        let Some((first, last)) = items.first().zip(items.last()) else {
-            return false;
-        };
-        // (index and epoch as one number: item k of a run has the first's plus k; an index plus a
-        // position stays below 2³², so it never carries into the epoch)
-        let key = |v: &Value| v.key;
-        // (the ends first: most lists that are not runs fail there)
-        let mut run = key(last) == key(first) + (items.len() as u64 - 1);
+    fn check_all(&self, items: &[Value]) -> Option<std::ops::Range<usize>> {
+        let (first, last) = items.first().zip(items.last())?;
+        // Keys hold index and epoch as one number: item k of a run has the first's key plus k (an
+        // index plus a position stays below 2³², so it never carries into the epoch). The ends
+        // first: most lists that are not runs fail there.
+        let mut run = last.key == first.key + (items.len() as u64 - 1);
         if run {
-            let (mut expect, mut diff) = (key(first), 0);
+            let (mut expect, mut diff) = (first.key, 0);
             for v in items {
-                diff |= key(v) ^ expect;
+                diff |= v.key ^ expect;
                 expect += 1;
             }
             run = diff == 0;
         }
         if run {
             self.check(*last);
-        } else if !items.iter().all(|&v| self.is_live_fast(v)) {
-            items.iter().for_each(|&v| self.check(v));
+            let i0 = first.idx() as usize;
+            Some(i0..i0 + items.len())
+        } else {
+            if !items.iter().all(|&v| self.is_live_fast(v)) {
+                items.iter().for_each(|&v| self.check(v));
+            }
+            None
         }
-        run
     }
 
     /// Panics with a clear message if the handle is stale.
@@ -707,7 +704,7 @@ impl TapeInner {
     /// with an index below every mark rewound to since. Register compares only.
     ///
     /// On keys (epoch above index): a key at or above `epoch_key` is from the current epoch (no handle
-    /// is from a later one), and one at or above `trust_from_key` from `trust_from` or later.
+    /// is from a later one), and one at or above `trust_from_key` from that epoch or later.
     #[inline(always)]
     fn trusts(&self, v: Value) -> bool {
         v.key >= self.epoch_key || (v.key >= self.trust_from_key && v.idx() < self.trust_below)
@@ -736,15 +733,15 @@ impl TapeInner {
     fn before_write(&mut self, lo: usize, hi: usize) {
         if hi >= self.epoch_start
             || self.minted
-            || (self.trust_from < self.epoch && lo < self.trust_below as usize)
+            || (self.trust_from_key < self.epoch_key && lo < self.trust_below as usize)
         {
             self.new_epoch();
-            self.trust_from = self.epoch;
             self.trust_from_key = self.epoch_key;
             self.trust_below = NO_BOUND;
         }
     }
 
+    /// Begins a new epoch: the nodes pushed from now on, and the handles minted, are its own.
     fn new_epoch(&mut self) {
         if self.epoch >= MAX_NODES {
             too_many_epochs();
@@ -966,11 +963,8 @@ impl TapeInner {
         {
             return false;
         }
-        // the lowest mark rewound to since `mark` was taken (see `rewinds`)
-        let k = self.rewinds.partition_point(|&(e, _)| e <= mark.epoch);
-        self.rewinds
-            .get(k)
-            .map_or(true, |&(_, lowest)| mark.nodes <= lowest)
+        self.lowest_rewind_since(mark.epoch)
+            .map_or(true, |lowest| mark.nodes <= lowest)
     }
 
     fn rewind(&mut self, mark: Mark) {
@@ -996,12 +990,9 @@ impl TapeInner {
             Some((lo, hi)) if (lo as usize) < n => Some((lo, hi.min(mark.nodes.saturating_sub(1)))),
             _ => None,
         };
-        self.epoch += 1;
-        self.epoch_key = u64::from(self.epoch) << 32;
+        self.new_epoch(); // (checked above, before anything changed)
         self.live_from = self.epoch;
         self.trust_below = self.trust_below.min(mark.nodes);
-        self.epoch_start = n;
-        self.minted = false;
         if mark.nodes == 0 {
             // Nothing survives: every older handle is invalid, whatever its index.
             self.era_start = self.epoch;
@@ -1178,7 +1169,7 @@ impl Tape {
     pub fn zero_grad() {
         with_tape(|t| {
             let n = t.len;
-            t.grad[..n].iter_mut().for_each(|g| *g = 0.0);
+            t.grad[..n].fill(0.0);
             t.dirty = None;
         });
     }
@@ -1202,37 +1193,36 @@ impl Tape {
     /// assert_eq!((p[1].data(), p[0].grad()), (0.25, 0.0));
     /// ```
     pub fn read_data(values: &[Value], out: &mut [f64]) {
-        assert_eq!(
-            values.len(),
-            out.len(),
-            "micrograd: Tape::read_data: lengths differ"
-        );
-        with_tape(|t| {
-            if t.check_all(values) {
-                let i0 = values[0].idx() as usize;
-                out.copy_from_slice(&t.data[i0..i0 + values.len()]);
-            } else {
-                for (o, v) in out.iter_mut().zip(values) {
-                    *o = t.data[v.idx() as usize];
-                }
-            }
-        })
+        Self::read_column(values, out, "read_data", |t| &t.data);
     }
 
     /// Copies the gradients of `values` into `out` (which must be as long). See [`Tape::read_data`].
     pub fn read_grads(values: &[Value], out: &mut [f64]) {
+        Self::read_column(values, out, "read_grads", |t| &t.grad);
+    }
+
+    /// `read_data` and `read_grads`: the entries of `values` in one of the tape's per-node columns
+    /// (one slice copy for a run).
+    fn read_column(
+        values: &[Value],
+        out: &mut [f64],
+        what: &str,
+        column: impl FnOnce(&TapeInner) -> &[f64],
+    ) {
         assert_eq!(
             values.len(),
             out.len(),
-            "micrograd: Tape::read_grads: lengths differ"
+            "micrograd: Tape::{what}: lengths differ"
         );
         with_tape(|t| {
-            if t.check_all(values) {
-                let i0 = values[0].idx() as usize;
-                out.copy_from_slice(&t.grad[i0..i0 + values.len()]);
-            } else {
-                for (o, v) in out.iter_mut().zip(values) {
-                    *o = t.grad[v.idx() as usize];
+            let run = t.check_all(values);
+            let column = column(t);
+            match run {
+                Some(nodes) => out.copy_from_slice(&column[nodes]),
+                None => {
+                    for (o, v) in out.iter_mut().zip(values) {
+                        *o = column[v.idx() as usize];
+                    }
                 }
             }
         })
@@ -1246,15 +1236,15 @@ impl Tape {
             data.len(),
             "micrograd: Tape::write_data: lengths differ"
         );
-        with_tape(|t| {
-            if values.is_empty() {
-                return;
+        if values.is_empty() {
+            return;
+        }
+        with_tape(|t| match t.check_all(values) {
+            Some(nodes) => {
+                t.before_write(nodes.start, nodes.end - 1);
+                t.data[nodes].copy_from_slice(data);
             }
-            if t.check_all(values) {
-                let (lo, n) = (values[0].idx() as usize, values.len());
-                t.before_write(lo, lo + n - 1);
-                t.data[lo..lo + n].copy_from_slice(data);
-            } else {
+            None => {
                 let (lo, hi) = values.iter().fold((u32::MAX, 0), |(lo, hi), v| {
                     (lo.min(v.idx()), hi.max(v.idx()))
                 });
@@ -1268,11 +1258,9 @@ impl Tape {
 
     /// Sets the gradients of `values` to zero. See [`Tape::read_data`].
     pub fn zero_grads(values: &[Value]) {
-        with_tape(|t| {
-            if t.check_all(values) {
-                let i0 = values[0].idx() as usize;
-                t.grad[i0..i0 + values.len()].fill(0.0);
-            } else {
+        with_tape(|t| match t.check_all(values) {
+            Some(nodes) => t.grad[nodes].fill(0.0),
+            None => {
                 for v in values {
                     t.grad[v.idx() as usize] = 0.0;
                 }
@@ -1713,8 +1701,8 @@ impl Value {
             x.len()
         );
         with_tape(|t| {
-            let w_range = t.check_all(w) || consecutive(w);
-            let x_range = t.check_all(x) || consecutive(x);
+            let w_range = t.check_all(w).is_some() || consecutive(w);
+            let x_range = t.check_all(x).is_some() || consecutive(x);
             let n = x.len();
             let mut sums = Vec::with_capacity(w.len() / n);
             if x_range && w_range {
@@ -1768,8 +1756,8 @@ impl Value {
         with_tape(|t| {
             // Check every handle first, then sum in a loop without calls, which keeps the total in a
             // register (a call, even a cold one, would force it to the stack on every iteration).
-            let w_range = t.check_all(w) || consecutive(w);
-            let x_range = t.check_all(x) || consecutive(x);
+            let w_range = t.check_all(w).is_some() || consecutive(w);
+            let x_range = t.check_all(x).is_some() || consecutive(x);
             let init = match bias {
                 Some(b) => t.data(b),
                 None => 0.0,
