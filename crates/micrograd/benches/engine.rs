@@ -2,7 +2,8 @@
 //! to plain f64 evaluation for a 2-16-16-1 MLP on 100 inputs.
 //!
 //! Run with `cargo bench -p micrograd --bench engine`. Divide the `chain/*` times by `CHAIN` to get
-//! ns per node; the ratio `mlp/grad` ÷ `mlp/f64` is the gradient overhead.
+//! ns per node (`chain/index_tape_reference` is the same chain on a bare index tape, a yardstick
+//! measured in the same run); the ratio `mlp/grad` ÷ `mlp/f64` is the gradient overhead.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use micrograd::{Tape, Value};
@@ -74,7 +75,126 @@ fn bench_chain(c: &mut Criterion) {
     g.bench_function("plain_f64", |b| {
         b.iter(|| black_box(chain_f64(black_box(0.999_999), CHAIN)))
     });
+    // The same chain on a bare index tape (below), for a comparison measured in the same run.
+    let mut tape = index_tape::Tape::default();
+    let wi = tape.leaf(0.999_999);
+    let reference = |tape: &mut index_tape::Tape| {
+        tape.truncate(1);
+        let mut y = wi;
+        for i in 0..CHAIN {
+            y = if i % 2 == 0 {
+                tape.mul(y, wi)
+            } else {
+                tape.add(y, wi)
+            };
+        }
+        tape.backward(y);
+        tape.grad(wi)
+    };
+    // (both make the same additions in the same order)
+    let y = chain_value(w, CHAIN);
+    y.backward();
+    assert_eq!(
+        reference(&mut tape),
+        w.grad(),
+        "the yardstick computes the same gradient"
+    );
+    w.zero_grad();
+    Tape::rewind(mark);
+    g.bench_function("index_tape_reference", |b| {
+        b.iter(|| black_box(reference(&mut tape)))
+    });
     g.finish();
+}
+
+/// A bare index tape, the simplest fast design, as a yardstick for the chain benchmark: nodes in one
+/// `Vec` (op, two input indices, value), handles are indices, the tape is passed explicitly (no
+/// thread-local, no liveness checks), and backward sweeps it once in reverse with a `match`.
+mod index_tape {
+    #[derive(Clone, Copy)]
+    enum Op {
+        Leaf,
+        Add,
+        Mul,
+    }
+
+    #[derive(Clone, Copy)]
+    struct Node {
+        op: Op,
+        a: u32,
+        b: u32,
+        value: f64,
+    }
+
+    #[derive(Clone, Copy)]
+    pub struct Var(u32);
+
+    #[derive(Default)]
+    pub struct Tape {
+        nodes: Vec<Node>,
+        grad: Vec<f64>,
+    }
+
+    impl Tape {
+        fn push(&mut self, op: Op, a: Var, b: Var, value: f64) -> Var {
+            self.nodes.push(Node {
+                op,
+                a: a.0,
+                b: b.0,
+                value,
+            });
+            Var(self.nodes.len() as u32 - 1)
+        }
+
+        fn value(&self, v: Var) -> f64 {
+            self.nodes[v.0 as usize].value
+        }
+
+        pub fn leaf(&mut self, value: f64) -> Var {
+            self.push(Op::Leaf, Var(0), Var(0), value)
+        }
+
+        pub fn add(&mut self, a: Var, b: Var) -> Var {
+            let v = self.value(a) + self.value(b);
+            self.push(Op::Add, a, b, v)
+        }
+
+        pub fn mul(&mut self, a: Var, b: Var) -> Var {
+            let v = self.value(a) * self.value(b);
+            self.push(Op::Mul, a, b, v)
+        }
+
+        pub fn truncate(&mut self, len: usize) {
+            self.nodes.truncate(len);
+        }
+
+        pub fn grad(&self, v: Var) -> f64 {
+            self.grad[v.0 as usize]
+        }
+
+        pub fn backward(&mut self, root: Var) {
+            let r = root.0 as usize;
+            self.grad.clear();
+            self.grad.resize(r + 1, 0.0);
+            self.grad[r] = 1.0;
+            for i in (0..=r).rev() {
+                let (g, n) = (self.grad[i], self.nodes[i]);
+                let (a, b) = (n.a as usize, n.b as usize);
+                match n.op {
+                    Op::Leaf => {}
+                    Op::Add => {
+                        self.grad[a] += g;
+                        self.grad[b] += g;
+                    }
+                    Op::Mul => {
+                        let (x, y) = (self.nodes[a].value, self.nodes[b].value);
+                        self.grad[a] += g * y;
+                        self.grad[b] += g * x;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A 2-16-16-1 ReLU MLP (linear output), weights from a fixed pattern.
