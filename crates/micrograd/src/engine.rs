@@ -482,6 +482,8 @@ struct TapeInner {
     trust_below: u32,
     epoch_key: u64,
     trust_from_key: u64,
+    /// `trust_from` and `trust_below` packed for `in_trust_box`: see `trust_box`.
+    trust_box: u64,
     /// Handles from epochs before this one are all invalid (the tape was cleared then).
     era_start: u32,
     /// The rewinds since `era_start` that still matter, as `(epoch after the rewind, mark)`, with both
@@ -620,6 +622,23 @@ fn panic_in_tape(message: fmt::Arguments<'_>) -> ! {
     std::panic::resume_unwind(payload)
 }
 
+/// `trusts`' second test, `epoch(key) >= from && idx(key) < below`, packed as `trust_box(from, below)`
+/// so that it takes one subtraction and one mask instead of two compares and two branches (forward:
+/// 1.96 against 1.85 ns/node). Sound because indices, `below` and epochs are all below 2³¹: for
+/// `key − ((from − 1) << 32 | below)`, the low half borrows (and so has its top bit set) exactly when
+/// `idx < below`; given that borrow, the high half is `epoch − from`, whose top bit is clear exactly
+/// when `epoch >= from`.
+#[inline(always)]
+fn in_trust_box(key: u64, trust_box: u64) -> bool {
+    const SIGNS: u64 = 1 << 63 | 1 << 31;
+    key.wrapping_sub(trust_box) & SIGNS == 1 << 31
+}
+
+/// See `in_trust_box`.
+const fn trust_box(from: u32, below: u32) -> u64 {
+    (from.wrapping_sub(1) as u64) << 32 | below as u64
+}
+
 /// Marks the path it is called on as the unlikely one, so that the compiler lays out the other as the
 /// straight line: a taken branch ends the processor's fetch block, and the backward sweep of a chain
 /// ran at 1.79 ns/node with its usual path jumping about, 1.65 with it straight.
@@ -660,6 +679,7 @@ impl TapeInner {
             epoch_key: 0,
             trust_from_key: 0,
             trust_below: NO_BOUND,
+            trust_box: trust_box(0, NO_BOUND),
             era_start: 0,
             rewinds: Vec::new(),
             safe_below: NO_BOUND,
@@ -765,7 +785,7 @@ impl TapeInner {
     /// is from a later one), and one at or above `trust_from_key` from that epoch or later.
     #[inline(always)]
     fn trusts(&self, v: Value) -> bool {
-        v.key >= self.epoch_key || (v.key >= self.trust_from_key && v.idx() < self.trust_below)
+        v.key >= self.epoch_key || in_trust_box(v.key, self.trust_box)
     }
 
     /// The value of `v`'s node: the copy the handle carries when `trusts` vouches for it, else read from
@@ -796,6 +816,7 @@ impl TapeInner {
             self.new_epoch();
             self.trust_from_key = self.epoch_key;
             self.trust_below = NO_BOUND;
+            self.trust_box = trust_box(self.epoch, self.trust_below);
         }
     }
 
@@ -1062,6 +1083,7 @@ impl TapeInner {
         self.new_epoch(); // (checked above, before anything changed)
         self.live_from = self.epoch;
         self.trust_below = self.trust_below.min(mark.nodes);
+        self.trust_box = trust_box((self.trust_from_key >> 32) as u32, self.trust_below);
         if mark.nodes == 0 {
             // Nothing survives: every older handle is invalid, whatever its index.
             self.era_start = self.epoch;
@@ -2165,5 +2187,52 @@ impl Product for Value {
 impl<'a> Product<&'a Value> for Value {
     fn product<I: Iterator<Item = &'a Value>>(iter: I) -> Value {
         iter.copied().product()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{in_trust_box, trust_box, MAX_NODES};
+
+    /// `in_trust_box` against the two compares it replaces, on the edges of every field (0, 1, the
+    /// middle, the largest values) and on pseudo-random values.
+    #[test]
+    fn the_trust_box_is_the_two_compares() {
+        let edges = [
+            0,
+            1,
+            2,
+            1 << 20,
+            MAX_NODES / 2,
+            MAX_NODES - 2,
+            MAX_NODES - 1,
+            MAX_NODES,
+        ];
+        let mut values = edges.to_vec();
+        let mut k = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..24 {
+            k = k
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            values.push((k >> 33) as u32 % (MAX_NODES + 1));
+        }
+        let mut checked = 0;
+        for &epoch in &values {
+            for &idx in values.iter().filter(|&&i| i < MAX_NODES) {
+                let key = u64::from(epoch) << 32 | u64::from(idx);
+                for &from in &values {
+                    for &below in &values {
+                        let expected = epoch >= from && idx < below;
+                        assert_eq!(
+                            in_trust_box(key, trust_box(from, below)),
+                            expected,
+                            "epoch {epoch}, idx {idx}, from {from}, below {below}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 500_000);
     }
 }
