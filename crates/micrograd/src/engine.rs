@@ -193,9 +193,9 @@ macro_rules! ops {
             let (mut c, mut cv) = (root, at!(adj, root));
             // Below the first non-leaf node there are only leaves, which pass nothing on: stop there.
             let mut i = root + 1;
-            while i > lo {
+            'sweep: while i > lo {
                 i -= 1;
-                let g = if carry.0 == i {
+                let mut g = if carry.0 == i {
                     carry.1
                 } else if c == i {
                     cold();
@@ -205,10 +205,15 @@ macro_rules! ops {
                     at!(adj, i)
                 };
                 // A node with a zero adjoint contributes nothing (this also keeps 0·∞ from becoming NaN
-                // on branches the root does not depend on).
-                if g == 0.0 {
-                    cold();
-                    continue;
+                // on branches the root does not depend on). A run of them (the samples a classifier
+                // already gets right) is skipped in a loop of its own, which needs no carry: the tape
+                // holds its value too.
+                while g == 0.0 {
+                    if i == lo {
+                        break 'sweep;
+                    }
+                    i -= 1;
+                    g = if c == i { cv } else { at!(adj, i) };
                 }
                 let n = at!(meta, i);
                 // `input!(k)`: input k of node i, checked to be below it (what makes `at!` on it sound)

@@ -47,7 +47,8 @@
 //! value they overwrite, so a copy is never used stale (an optimizer's writes to the parameters begin at
 //! most one epoch per step). Together with a backward sweep that keeps a chain's running adjoint and a
 //! reused weight's adjoint in registers, this keeps a long chain of operations from waiting on memory at
-//! every link: the latency of a value stored and read back is what used to dominate it.
+//! every link: the latency of a value stored and read back is what used to dominate it. (The sweep
+//! also tests for `+` and `·`, most chains' links, with one compare before its jump table.)
 //!
 //! **A little `unsafe`, measured and checked.** The tape is reached through a thread-local raw pointer
 //! instead of a `RefCell` (whose borrow flag and destructor check on every operation made a chain 40%
