@@ -99,6 +99,8 @@ fn reference(root: Value, nodes: &[Value], seed: &HashMap<usize, f64>) -> HashMa
         let ins = v.inputs();
         let mut add = |k: Value, d: f64| *adj.entry(k.id()).or_insert(0.0) += d;
         let y = v.data();
+        let c = v.constant();
+        let x = ins.first().map(|v| v.data()).unwrap_or(0.0);
         match v.op() {
             Op::Leaf => {}
             Op::Sum => ins.iter().for_each(|&k| add(k, g)),
@@ -114,30 +116,47 @@ fn reference(root: Value, nodes: &[Value], seed: &HashMap<usize, f64>) -> HashMa
                     add(p[1], g * wd);
                 }
             }
-            Op::Custom | Op::MulConst => add(ins[0], g * v.constant().unwrap()),
+            Op::Custom | Op::MulConst => add(ins[0], g * c.unwrap()),
             Op::AddConst => add(ins[0], g * 1.0),
+            Op::ConstSub => add(ins[0], g * -1.0),
+            Op::DivConst => add(ins[0], g * (1.0 / c.unwrap())),
+            Op::ConstDiv => add(ins[0], g * (-c.unwrap() / (x * x))),
+            Op::PowConst => add(ins[0], g * pow_da(x, c.unwrap())),
             Op::Neg => add(ins[0], g * -1.0),
             Op::Tanh => add(ins[0], g * (1.0 - y * y)),
             Op::Exp => add(ins[0], g * y),
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Max => {
+            Op::Log => add(ins[0], g * (1.0 / x)),
+            Op::Sigmoid => add(ins[0], g * (y * (1.0 - y))),
+            Op::Relu => add(ins[0], g * if x > 0.0 { 1.0 } else { 0.0 }),
+            Op::Sqrt => add(ins[0], g * (0.5 / y)),
+            Op::Abs => add(ins[0], g * sign(x)),
+            op => {
                 let (a, b) = (ins[0].data(), ins[1].data());
-                let (ga, gb) = match v.op() {
+                let (ga, gb) = match op {
                     Op::Add => (1.0, 1.0),
                     Op::Sub => (1.0, -1.0),
                     Op::Mul => (b, a),
                     Op::Div => (1.0 / b, -y / b),
-                    _ => {
+                    Op::Pow => (pow_da(a, b), pow_db(a, y)),
+                    Op::Max => {
                         if a >= b {
                             (1.0, 0.0)
                         } else {
                             (0.0, 1.0)
                         }
                     }
+                    Op::Min => {
+                        if a <= b {
+                            (1.0, 0.0)
+                        } else {
+                            (0.0, 1.0)
+                        }
+                    }
+                    op => panic!("unexpected op {op:?}"),
                 };
                 add(ins[0], g * ga);
                 add(ins[1], g * gb);
             }
-            op => panic!("unexpected op {op:?}"),
         }
     }
     adj
@@ -147,60 +166,108 @@ fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-/// Random graph heavy on the patterns the caches target: chains, reused second inputs, a == b, n-ary
-/// nodes over recent nodes and weights.
+// The engine's derivative helpers, restated (they are private).
+fn pow_da(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        b * a.powf(b - 1.0)
+    }
+}
+
+fn pow_db(a: f64, z: f64) -> f64 {
+    if a == 0.0 {
+        0.0
+    } else {
+        z * a.ln()
+    }
+}
+
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// Random graph heavy on the patterns the caches target: chains, reused second inputs (the last
+/// binary node's second input, which the sweep caches), a == b, n-ary nodes over recent nodes and
+/// weights, zero adjoints (`* 0`, relu, a custom op with f' = 0); and every op.
 fn random_graph(r: &mut Rng, leaves: &[Value], len: usize) -> Vec<Value> {
     let mut nodes: Vec<Value> = leaves.to_vec();
     let w = leaves[..3].to_vec();
+    // the second input of the last binary node (what the sweep caches as `c`)
+    let mut last_b: Value = leaves[0];
     for _ in 0..len {
         let n = nodes.len();
-        let pick = |r: &mut Rng| match r.below(4) {
+        let lb = last_b;
+        let pick = |r: &mut Rng| match r.below(6) {
             0 => nodes[n - 1],
             1 => nodes[n - 1 - r.below(n.min(4))],
             2 => w[r.below(w.len())],
+            3 => lb,
             _ => nodes[r.below(n)],
         };
         let a = pick(r);
         let b = pick(r);
-        let v = match r.below(17) {
-            0 => a + b,
-            1 => a - b,
-            2 => a * b,
-            3 => a / (b * b + 1.0),
-            4 => a * a,
-            5 => a + a,
-            6 => a.tanh(),
-            7 => (a.tanh()).exp(),
-            8 => a * r.f(),
-            9 => a + r.f(),
-            10 => -a,
-            11 => a.custom(f64::sin, f64::cos),
-            12 => {
+        let v = match r.below(30) {
+            0 | 1 => a + b,
+            2 | 3 => a * b,
+            4 => a - b,
+            5 => a / b,
+            6 => a * a,
+            7 => a + a,
+            8 => a.pow(b),
+            9 => a.max(b),
+            10 => a.min(b),
+            11 => a.relu(),
+            12 => a * 0.0,
+            13 => a * r.f(),
+            14 => a + r.f(),
+            15 => r.f() - a,
+            16 => a / 2.0,
+            17 => 3.0 / a,
+            18 => a.pow(r.below(4) as i32),
+            19 => -a,
+            20 => a.tanh(),
+            21 => a.custom(f64::sin, if r.below(3) == 0 { |_| 0.0 } else { f64::cos }),
+            22 => {
                 let k = r.below(4);
                 let items: Vec<Value> = (0..k).map(|_| pick(r)).collect();
                 Value::sum(items)
             }
-            13 => {
+            23 => {
                 let k = r.below(4);
                 let ws: Vec<Value> = (0..k).map(|_| pick(r)).collect();
                 let xs: Vec<Value> = (0..k).map(|_| pick(r)).collect();
                 Value::dot(&ws, &xs)
             }
-            14 => {
+            24 => {
                 let k = r.below(3);
                 let ws: Vec<Value> = (0..k).map(|_| pick(r)).collect();
                 let xs: Vec<Value> = (0..k).map(|_| pick(r)).collect();
                 Value::affine(a, &ws, &xs)
             }
-            15 => {
-                // consecutive runs (DotRange), possibly overlapping
+            25 => {
                 let k = 1 + r.below(3.min(n - 1));
                 let s0 = r.below(n - k + 1);
                 let s1 = r.below(n - k + 1);
                 Value::dot(&nodes[s0..s0 + k], &nodes[s1..s1 + k])
             }
-            _ => a.max(b),
+            26 => Value::new(r.f()),
+            27 => a.abs(),
+            28 => a.sigmoid(),
+            _ => b * a,
         };
+        if matches!(
+            v.op(),
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow | Op::Max | Op::Min
+        ) {
+            last_b = v.inputs()[1];
+        }
         nodes.push(v);
     }
     nodes
