@@ -479,15 +479,13 @@ struct TapeInner {
     epoch_start: usize,
     /// Whether `handle_from` made a handle in the current epoch.
     minted: bool,
+    /// `epoch` in a handle's key position (`epoch << 32`, see `Value::key`), so that `trusts` compares
+    /// keys directly.
+    epoch_key: u64,
     /// A handle from an epoch in `trust_from..epoch` with an index below `trust_below` carries its
     /// node's current value (the node was not written since, and is alive): see `TapeInner::trusts`.
-    /// Both epochs are kept in a handle's key position (`epoch << 32`, see `Value::key`), so that
-    /// `trusts` compares keys directly; `epoch_key` follows `epoch`, and `trust_from` exists only as a
-    /// key.
-    trust_below: u32,
-    epoch_key: u64,
-    trust_from_key: u64,
-    /// `trust_from` and `trust_below` packed for `in_trust_box`: see `trust_box`.
+    /// The two are kept packed as `trust_box(trust_from, trust_below)`, the form `trusts` tests (see
+    /// `in_trust_box`); `TapeInner::trust_from` and `TapeInner::trust_below` unpack them.
     trust_box: u64,
     /// Handles from epochs before this one are all invalid (the tape was cleared then).
     era_start: u32,
@@ -682,8 +680,6 @@ impl TapeInner {
             epoch_start: 0,
             minted: false,
             epoch_key: 0,
-            trust_from_key: 0,
-            trust_below: NO_BOUND,
             trust_box: trust_box(0, NO_BOUND),
             era_start: 0,
             rewinds: Vec::new(),
@@ -793,7 +789,7 @@ impl TapeInner {
     /// with an index below every mark rewound to since. Register compares only.
     ///
     /// On keys (epoch above index): a key at or above `epoch_key` is from the current epoch (no handle
-    /// is from a later one), and one at or above `trust_from_key` from that epoch or later.
+    /// is from a later one); `in_trust_box` tests the rest.
     #[inline(always)]
     fn trusts(&self, v: Value) -> bool {
         v.key >= self.epoch_key || in_trust_box(v.key, self.trust_box)
@@ -822,13 +818,21 @@ impl TapeInner {
     fn before_write(&mut self, lo: usize, hi: usize) {
         if hi >= self.epoch_start
             || self.minted
-            || (self.trust_from_key < self.epoch_key && lo < self.trust_below as usize)
+            || (self.trust_from() < self.epoch && lo < self.trust_below() as usize)
         {
             self.new_epoch();
-            self.trust_from_key = self.epoch_key;
-            self.trust_below = NO_BOUND;
-            self.trust_box = trust_box(self.epoch, self.trust_below);
+            self.trust_box = trust_box(self.epoch, NO_BOUND);
         }
+    }
+
+    /// The first epoch whose handles `trusts` may vouch for (see `trust_box`).
+    fn trust_from(&self) -> u32 {
+        ((self.trust_box >> 32) as u32).wrapping_add(1)
+    }
+
+    /// The bound below which older handles' indices must be for `trusts` to vouch for them.
+    fn trust_below(&self) -> u32 {
+        self.trust_box as u32
     }
 
     /// Begins a new epoch: the nodes pushed from now on, and the handles minted, are its own.
@@ -1093,8 +1097,7 @@ impl TapeInner {
         };
         self.new_epoch(); // (checked above, before anything changed)
         self.live_from = self.epoch;
-        self.trust_below = self.trust_below.min(mark.nodes);
-        self.trust_box = trust_box((self.trust_from_key >> 32) as u32, self.trust_below);
+        self.trust_box = trust_box(self.trust_from(), self.trust_below().min(mark.nodes));
         if mark.nodes == 0 {
             // Nothing survives: every older handle is invalid, whatever its index.
             self.era_start = self.epoch;
