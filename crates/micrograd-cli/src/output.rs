@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The folder a file lives in (`.` for a bare file name).
 pub fn folder_of(path: &Path) -> &Path {
@@ -61,6 +61,16 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()
 /// Writes `bytes` to `path` atomically.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |w| Ok(w.write_all(bytes)?))
+}
+
+/// [`check_writable`] for each of a command's optional outputs, as `(flag, path)` pairs.
+pub fn check_outputs(outputs: &[(&str, &Option<PathBuf>)]) -> Result<()> {
+    for &(flag, path) in outputs {
+        if let Some(p) = path {
+            check_writable(flag, p)?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks, before any work is done, that `path` could be written: its folder exists and accepts a new

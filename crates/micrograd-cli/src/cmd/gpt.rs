@@ -128,15 +128,11 @@ fn train(args: TrainArgs) -> Result<()> {
     if let Some(path) = &args.plot {
         crate::plot::is_svg(path)?;
     }
-    for (flag, path) in [
+    crate::output::check_outputs(&[
         ("--save", &args.save),
         ("--trace", &args.trace),
         ("--plot", &args.plot),
-    ] {
-        if let Some(p) = path {
-            crate::output::check_writable(flag, p)?;
-        }
-    }
+    ])?;
 
     let data_text = read_text(&args.data)?;
     let data = documents(&data_text);

@@ -82,15 +82,11 @@ enum Renderer {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    for (flag, path) in [
+    crate::output::check_outputs(&[
         ("--dot", &args.dot),
         ("--svg", &args.svg),
         ("--png", &args.png),
-    ] {
-        if let Some(p) = path {
-            crate::output::check_writable(flag, p)?;
-        }
-    }
+    ])?;
     let bindings = parse_bindings(&args.values)?;
     let expr = Expr::parse(&args.expr)
         .map_err(|e| anyhow!("cannot parse the expression: {e}\n{}", e.show(&args.expr)))?;

@@ -2,7 +2,7 @@
 //! (SVM max-margin loss, L2, SGD with a linearly decaying learning rate), with a progress bar.
 
 use crate::csv_data;
-use crate::output::{check_writable, write_atomic};
+use crate::output::{check_outputs, write_atomic};
 use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::data::{Dataset, LabelEncoding};
@@ -223,17 +223,12 @@ pub fn fmt_loss(x: f64) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let outputs = [
+    check_outputs(&[
         ("--trace", &args.trace),
         ("--save", &args.save),
         ("--plot", &args.plot),
         ("--loss-plot", &args.loss_plot),
-    ];
-    for (flag, path) in outputs {
-        if let Some(p) = path {
-            check_writable(flag, p)?;
-        }
-    }
+    ])?;
     for (flag, path) in [("--plot", &args.plot), ("--loss-plot", &args.loss_plot)] {
         if let Some(p) = path {
             plot::is_svg(p).with_context(|| flag.to_string())?;
