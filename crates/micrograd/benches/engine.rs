@@ -11,22 +11,9 @@ use std::hint::black_box;
 
 const CHAIN: usize = 1_000_000;
 
-/// `y ← y·w`, `y ← y + w`, alternately: CHAIN binary nodes on top of one leaf.
-fn chain_value(w: Value, n: usize) -> Value {
-    let mut y = w;
-    for i in 0..n {
-        y = if i % 2 == 0 { y * w } else { y + w };
-    }
-    y
-}
-
-fn chain_f64(w: f64, n: usize) -> f64 {
-    let mut y = w;
-    for i in 0..n {
-        y = if i % 2 == 0 { y * w } else { y + w };
-    }
-    y
-}
+#[path = "common/chain.rs"]
+mod chain;
+use chain::chain;
 
 fn bench_chain(c: &mut Criterion) {
     let mut g = c.benchmark_group("chain");
@@ -35,7 +22,7 @@ fn bench_chain(c: &mut Criterion) {
     let w = Value::new(0.999_999);
     let mark = Tape::mark();
     // warm the tape's buffers once so that every iteration reuses them, as a training loop does
-    chain_value(w, CHAIN);
+    chain(w, CHAIN);
     Tape::rewind(mark);
     let bytes = Tape::allocated_bytes() as f64 / CHAIN as f64;
     eprintln!(
@@ -45,7 +32,7 @@ fn bench_chain(c: &mut Criterion) {
     );
     g.bench_function("forward_backward", |b| {
         b.iter(|| {
-            let y = chain_value(w, CHAIN);
+            let y = chain(w, CHAIN);
             y.backward();
             let r = w.grad();
             w.zero_grad();
@@ -55,14 +42,14 @@ fn bench_chain(c: &mut Criterion) {
     });
     g.bench_function("forward", |b| {
         b.iter(|| {
-            let y = chain_value(w, CHAIN).data();
+            let y = chain(w, CHAIN).data();
             Tape::rewind(mark);
             black_box(y)
         })
     });
     g.bench_function("backward", |b| {
         b.iter_batched(
-            || chain_value(w, CHAIN),
+            || chain(w, CHAIN),
             |y| {
                 y.backward();
                 black_box(w.grad());
@@ -73,7 +60,7 @@ fn bench_chain(c: &mut Criterion) {
         )
     });
     g.bench_function("plain_f64", |b| {
-        b.iter(|| black_box(chain_f64(black_box(0.999_999), CHAIN)))
+        b.iter(|| black_box(chain(black_box(0.999_999), CHAIN)))
     });
     // The same chain on a bare index tape (below), for a comparison measured in the same run.
     let mut tape = index_tape::Tape::default();
@@ -92,7 +79,7 @@ fn bench_chain(c: &mut Criterion) {
         tape.grad(wi)
     };
     // (both make the same additions in the same order)
-    let y = chain_value(w, CHAIN);
+    let y = chain(w, CHAIN);
     y.backward();
     assert_eq!(
         reference(&mut tape),

@@ -3,15 +3,9 @@
 //! `cargo run --release -p micrograd --example chain_profile -- N REPS`
 use micrograd::{Tape, Value};
 use std::time::Instant;
-/// `y ← y·w`, `y ← y + w`, alternately, as in the engine benchmark.
-#[inline(never)]
-fn chain(w: Value, n: usize) -> Value {
-    let mut y = w;
-    for i in 0..n {
-        y = if i % 2 == 0 { y * w } else { y + w };
-    }
-    y
-}
+#[path = "../benches/common/chain.rs"]
+mod chain;
+use chain::chain;
 
 fn main() {
     let mut args = std::env::args()
@@ -39,12 +33,7 @@ fn main() {
     let t0 = Instant::now();
     let mut plain = 0.0;
     for r in 0..reps {
-        let w = std::hint::black_box(0.999_999 + r as f64 * 1e-12);
-        let mut y = w;
-        for i in 0..n {
-            y = if i % 2 == 0 { y * w } else { y + w };
-        }
-        plain += y;
+        plain += chain(std::hint::black_box(0.999_999 + r as f64 * 1e-12), n);
     }
     let plain_t = t0.elapsed().as_secs_f64();
     let per = 1e9 / (n * reps) as f64;
