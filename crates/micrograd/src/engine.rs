@@ -1943,9 +1943,7 @@ fn dot_slices(w: &[f64], x: &[f64]) -> f64 {
 #[inline]
 fn dot4_slices(quad: &[f64], x: &[f64]) -> [f64; 4] {
     let n = x.len();
-    let (r0, rest) = quad.split_at(n);
-    let (r1, rest) = rest.split_at(n);
-    let (r2, r3) = rest.split_at(n);
+    let [r0, r1, r2, r3] = four_rows(quad, n);
     let mut acc = [0.0f64; 4];
     for j in 0..n {
         acc[0] += r0[j] * x[j];
@@ -1954,6 +1952,15 @@ fn dot4_slices(quad: &[f64], x: &[f64]) -> [f64; 4] {
         acc[3] += r3[j] * x[j];
     }
     acc
+}
+
+/// The four rows of `n` items that `quad` holds, for `dot4_slices` and `dot4_of`.
+#[inline(always)]
+fn four_rows<T>(quad: &[T], n: usize) -> [&[T]; 4] {
+    let (r0, rest) = quad.split_at(n);
+    let (r1, rest) = rest.split_at(n);
+    let (r2, r3) = rest.split_at(n);
+    [r0, r1, r2, r3]
 }
 
 /// Whether the values are consecutive nodes (`idx`, `idx + 1`, ...).
@@ -1993,9 +2000,7 @@ fn dot_of(data: &[f64], init: f64, w: &[Value], x: &[Value]) -> f64 {
 #[inline(never)]
 fn dot4_of(data: &[f64], quad: &[Value], x: &[Value]) -> [f64; 4] {
     let n = x.len();
-    let (r0, rest) = quad.split_at(n);
-    let (r1, rest) = rest.split_at(n);
-    let (r2, r3) = rest.split_at(n);
+    let [r0, r1, r2, r3] = four_rows(quad, n);
     let mut acc = [0.0f64; 4];
     for j in 0..n {
         let xj = data[x[j].idx() as usize];
