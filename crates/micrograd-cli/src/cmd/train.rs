@@ -3,7 +3,7 @@
 
 use crate::csv_data;
 use crate::output::{check_outputs, write_atomic};
-use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
+use crate::plot::{self, Chart, Charts, Regions, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::data::{Dataset, LabelEncoding};
 use micrograd::nn::{Activation, Module, MLP};
@@ -353,9 +353,9 @@ pub fn run(args: Args) -> Result<()> {
         plot::save(
             path,
             (760, 640),
-            &DecisionBoundary {
+            &Regions {
                 data: &data,
-                score: |x: &[f64]| model.predict(x)[0],
+                outputs: |x: &[f64]| model.predict(x),
                 title: format!(
                     "decision boundary after {} steps (accuracy {:.0}%)",
                     records.len(),
@@ -370,10 +370,12 @@ pub fn run(args: Args) -> Result<()> {
                 } else {
                     200
                 },
-                class_names: [0, 1].map(|c| match encoding.decode(c) {
-                    1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
-                    l => l.to_string(),
-                }),
+                class_names: [0, 1]
+                    .map(|c| match encoding.decode(c) {
+                        1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
+                        l => l.to_string(),
+                    })
+                    .to_vec(),
             },
         )?;
         println!("wrote {} (the decision boundary)", path.display());

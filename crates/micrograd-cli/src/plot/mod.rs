@@ -14,7 +14,7 @@ mod chart;
 mod regions;
 
 pub use chart::{Chart, Charts, Series};
-pub use regions::{ClassRegions, DecisionBoundary};
+pub use regions::Regions;
 
 use crate::output::write_atomic_path;
 use anyhow::{anyhow, bail, Result};
@@ -116,12 +116,12 @@ mod tests {
     fn pictures_are_written_atomically_and_decode() {
         let dir = tempfile::tempdir().unwrap();
         let data = micrograd::data::moons(40, 0.1, 3);
-        let fig = DecisionBoundary {
+        let fig = Regions {
             data: &data,
-            score: |x: &[f64]| x[1] - 0.25,
+            outputs: |x: &[f64]| vec![x[1] - 0.25],
             title: "test".into(),
             resolution: 20,
-            class_names: ["-1".into(), "+1".into()],
+            class_names: vec!["-1".into(), "+1".into()],
         };
         let png = dir.path().join("b.png");
         save(&png, (300, 260), &fig).unwrap();
@@ -145,12 +145,12 @@ mod tests {
         // a 3-feature data set is refused with a clear error, and nothing is written
         let d3 =
             micrograd::data::Dataset::new(vec![vec![0.0, 1.0, 2.0]; 2], vec![0, 1], 2).unwrap();
-        let bad = DecisionBoundary {
+        let bad = Regions {
             data: &d3,
-            score: |_: &[f64]| 0.0,
+            outputs: |_: &[f64]| vec![0.0],
             title: String::new(),
             resolution: 4,
-            class_names: ["0".into(), "1".into()],
+            class_names: vec!["0".into(), "1".into()],
         };
         let err = save(&dir.path().join("d.png"), (100, 100), &bad).unwrap_err();
         assert!(format!("{err:#}").contains("2 features"), "{err:#}");
