@@ -16,6 +16,10 @@ pub struct Series {
     pub color: RGBColor,
     /// Draw dots at the points instead of a line.
     pub markers: bool,
+    /// Line width in pixels (2 unless set).
+    pub width: u32,
+    /// Line opacity, 0 to 1 (1 unless set); the legend shows the line opaque.
+    pub opacity: f64,
 }
 
 impl Series {
@@ -26,6 +30,8 @@ impl Series {
             points: ys.iter().enumerate().map(|(i, &y)| (i as f64, y)).collect(),
             color,
             markers: false,
+            width: 2,
+            opacity: 1.0,
         }
     }
 
@@ -35,6 +41,33 @@ impl Series {
             markers: true,
             ..Series::line(name, ys, color)
         }
+    }
+
+    /// A line through the running mean of `ys` over the last `window` values (fewer at the start):
+    /// a noisy curve's trend.
+    pub fn running_mean(
+        name: impl Into<String>,
+        ys: &[f64],
+        window: usize,
+        color: RGBColor,
+    ) -> Series {
+        let mean: Vec<f64> = (0..ys.len())
+            .map(|k| {
+                let w = &ys[(k + 1).saturating_sub(window.max(1))..=k];
+                w.iter().sum::<f64>() / w.len() as f64
+            })
+            .collect();
+        Series::line(name, &mean, color)
+    }
+
+    /// The same series with lines `width` pixels wide.
+    pub fn width(self, width: u32) -> Series {
+        Series { width, ..self }
+    }
+
+    /// The same series with lines of opacity `opacity` (0 to 1).
+    pub fn opacity(self, opacity: f64) -> Series {
+        Series { opacity, ..self }
     }
 }
 
@@ -145,7 +178,7 @@ fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>) 
         .margin(12)
         .x_label_area_size(42)
         .y_label_area_size(64);
-    let style = |s: &Series| ShapeStyle::from(&s.color).stroke_width(2);
+    let style = |s: &Series| ShapeStyle::from(&s.color.mix(s.opacity)).stroke_width(s.width);
     macro_rules! body {
         ($ctx:expr) => {{
             let mut ctx = $ctx;
@@ -167,7 +200,7 @@ fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>) 
                     .copied()
                     .filter(|&(x, y)| x.is_finite() && y.is_finite() && (!chart.log_y || y > 0.0))
                     .collect();
-                let color = s.color;
+                let (color, width) = (s.color, s.width);
                 if s.markers {
                     let ring = ShapeStyle::from(&color).stroke_width(1);
                     ctx.draw_series(pts.iter().map(|&p| Circle::new(p, 4, ring)))
@@ -179,7 +212,7 @@ fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>) 
                         .map_err(draw_err)?
                         .label(s.name.as_str())
                         .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                            PathElement::new([(x, y), (x + 20, y)], color.stroke_width(width))
                         });
                 }
             }
@@ -211,6 +244,15 @@ fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_running_mean_averages_the_last_window_values() {
+        let s = Series::running_mean("m", &[1.0, 3.0, 5.0, 7.0], 2, RGBColor(0, 0, 0));
+        assert_eq!(s.points, [(0.0, 1.0), (1.0, 2.0), (2.0, 4.0), (3.0, 6.0)]);
+        assert_eq!((s.width, s.opacity, s.markers), (2, 1.0, false));
+        let s = s.width(3).opacity(0.5);
+        assert_eq!((s.width, s.opacity), (3, 0.5));
+    }
 
     #[test]
     fn tick_labels() {
