@@ -1,0 +1,182 @@
+// The playground in a real browser: Debian's Chromium, headless, driven by playwright-core.
+//
+//   node tests/browser.mjs [SITE_DIR] [--screenshots DIR]
+//
+// SITE_DIR (default: target/site at the workspace root) is a site written by `cargo xtask site`; the
+// script serves it with `cargo xtask serve` on 127.0.0.1 (any free port), then checks the lecture
+// neuron's gradients from a URL, steps its backward pass to the end, shows a parse error with its
+// column, falls back from a corrupt hash, stops a diverging run with a message, and trains moons to
+// 95% test accuracy. Any error in the page's console fails the run.
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../../..");
+const args = process.argv.slice(2);
+let site = join(root, "target/site");
+let shots = null;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--screenshots") shots = resolve(args[++i]);
+  else site = resolve(args[i]);
+}
+
+const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) { passed++; console.log(`ok   ${what}`); }
+  else { failed++; console.log(`FAIL ${what}`); }
+}
+
+// Serve the site with the project's own server; it prints its URL first.
+function serve() {
+  const cargo = process.env.CARGO || "cargo";
+  const child = spawn(cargo, ["run", "-q", "-p", "xtask", "--", "serve", site, "--port", "0"], {
+    cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true,
+  });
+  return new Promise((ok, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error("the server printed no URL in 120 s")), 120000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) { clearTimeout(timer); ok({ child, url: m[0] }); }
+    });
+    child.on("exit", (code) => fail(new Error(`the server exited (${code})`)));
+  });
+}
+
+const NEURON_URL =
+  "#view=graph&expr=" + encodeURIComponent("tanh(x1*w1 + x2*w2 + b)") +
+  "&v.x1=2&v.x2=0&v.w1=-3&v.w2=1&v.b=6.8813735870195432";
+const EXPECTED = { x1: -1.5, w1: 1.0, x2: 0.5, w2: 0.0 };
+
+async function text(page, selector) {
+  return (await page.locator(selector).textContent()).trim();
+}
+
+async function grads(page) {
+  const out = {};
+  for (const name of Object.keys(EXPECTED)) out[name] = Number(await text(page, `[data-testid="grad-${name}"]`));
+  return out;
+}
+
+const gradsRight = (g) => Object.entries(EXPECTED).every(([k, v]) => Math.abs(g[k] - v) < 1e-4);
+
+async function main() {
+  const { child, url } = await serve();
+  const profile = mkdtempSync(join(tmpdir(), "micrograd-chromium-"));
+  const errors = [];
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1400, height: 900 },
+  });
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(String(e)));
+
+    // 1. The lecture neuron from a URL.
+    await page.goto(url + NEURON_URL);
+    await page.waitForSelector('[data-testid="grad-x1"]');
+    check((await text(page, '[data-testid="value"]')) === "0.7071", "the neuron's value is 0.7071");
+    const g0 = await grads(page);
+    check(gradsRight(g0), `the gradients shown: ${JSON.stringify(g0)}`);
+
+    // 2. The backward pass, one node at a time, to the end.
+    const back = page.locator('[data-testid="backward-step"]');
+    let steps = 0;
+    while (!(await back.isDisabled()) && steps < 100) { await back.click(); steps++; }
+    const info = await text(page, '[data-testid="step-info"]');
+    check(steps === 6 && info.includes("Backward pass done"), `backward pass stepped to the end in ${steps} steps`);
+    const g1 = await grads(page);
+    check(gradsRight(g1), `the gradients after stepping: ${JSON.stringify(g1)}`);
+    check((await page.locator("#graph g.record").count()) === 10, "the graph has 10 values");
+    if (shots) {
+      mkdirSync(shots, { recursive: true });
+      // Mid-way through the backward pass, to show a step.
+      await page.locator('[data-testid="steps-reset"]').click();
+      const fwd = page.locator('[data-testid="forward-step"]');
+      while (!(await fwd.isDisabled())) await fwd.click();
+      for (let i = 0; i < 3; i++) await back.click();
+      await page.screenshot({ path: join(shots, "playground_graph.png"), fullPage: true });
+    }
+
+    // 3. A parse error, with its column; a leaf edited.
+    await page.locator('[data-testid="expr"]').fill("x1 + * w1");
+    const err = await text(page, '[data-testid="expr-error"]');
+    check(err.includes("column 6") && err.includes("^"), `a parse error shows its column: ${JSON.stringify(err)}`);
+    await page.locator('[data-testid="expr"]').fill("x*x + 3*x");
+    await page.locator('[data-testid="input-x"]').fill("2");
+    check((await text(page, '[data-testid="grad-x"]')) === "7.0000", "editing a leaf updates the grads");
+
+    // 4. A corrupt hash: defaults, and a notice.
+    await page.goto(url + "#view=train&lr=abc&%E0%A4%A=1&net=9,9");
+    await page.waitForSelector('[data-testid="accuracy"]');
+    const notice = await page.locator('[data-testid="notice"]');
+    check((await notice.isVisible()) && (await text(page, '[data-testid="notice"]')).includes("defaults"), "a corrupt hash falls back to the defaults and says so");
+
+    // 5. A diverging learning rate stops training with a message.
+    await page.goto(url + "#view=train&loss=mse&act=relu&opt=sgd&lr=10&batch=1");
+    await page.reload();
+    await page.locator('[data-testid="play"]').click();
+    const msg = page.locator('[data-testid="train-message"]');
+    await msg.waitFor({ state: "visible", timeout: 30000 }).catch(() => {});
+    check((await msg.isVisible()) && (await msg.textContent()).includes("learning rate"), "a diverging learning rate stops training with a message");
+
+    // 6. Moons to 95% test accuracy, keeping frames coming while it trains.
+    await page.goto(url + "#view=train&data=moons");
+    await page.reload();
+    await page.waitForSelector('[data-testid="accuracy"]');
+    await page.locator('button[data-testid="play"]').click();
+    const fps = await page.evaluate(() => new Promise((ok) => {
+      let n = 0;
+      const t0 = performance.now();
+      const tick = () => { n++; if (performance.now() - t0 < 2000) requestAnimationFrame(tick); else ok((n * 1000) / (performance.now() - t0)); };
+      requestAnimationFrame(tick);
+    }));
+    console.log(`     ${fps.toFixed(0)} frames per second while training`);
+    let acc = 0;
+    const deadline = Date.now() + 90000;
+    while (Date.now() < deadline) {
+      acc = Number(await text(page, '[data-testid="accuracy"]'));
+      if (acc >= 95) break;
+      await page.waitForTimeout(250);
+    }
+    await page.locator('[data-testid="pause"]').click();
+    const step = Number(await text(page, 'output[data-testid="step"]'));
+    check(acc >= 95, `moons trains to ${acc}% test accuracy (step ${step})`);
+    check(fps >= 20, `the page keeps drawing while it trains (${fps.toFixed(0)} fps)`);
+    if (shots) await page.screenshot({ path: join(shots, "playground_train.png"), fullPage: true });
+
+    // 7. A point picked on the decision boundary: its forward graph in the graph view.
+    await page.locator('[data-testid="boundary"]').click({ position: { x: 200, y: 120 } });
+    await page.waitForSelector('[data-testid="point-banner"]:visible');
+    const values = await page.locator("#graph g.record").count();
+    check(values > 100, `the network's graph at a point has ${values} values`);
+
+    check(errors.length === 0, `no errors in the console${errors.length ? ": " + errors.join(" | ") : ""}`);
+  } finally {
+    await context.close();
+    try { process.kill(-child.pid); } catch { /* already gone */ }
+    rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
