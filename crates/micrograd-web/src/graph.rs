@@ -9,9 +9,10 @@
 
 use crate::layout::{layout, Placed};
 use micrograd::expr::{point_at, Expr};
-use micrograd::viz::{format_number, reachable};
+use micrograd::viz::{format_number, reachable, to_dot, DotOptions};
 use micrograd::{Op, Tape, Value};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Digits after the decimal point on the page (micrograd's pictures: 4).
 pub const PRECISION: usize = 4;
@@ -242,9 +243,16 @@ pub fn snapshot(root: Value, name: &dyn Fn(Value) -> Option<String>) -> GraphDat
         .collect();
     let datas: Vec<String> = values.iter().map(|v| show(v.data())).collect();
     let grads: Vec<String> = values.iter().map(|v| show(v.grad())).collect();
+    let mut labels_of_ops = op_labels(root, values.len());
     let ops: Vec<Option<String>> = values
         .iter()
-        .map(|&v| (v.op() != Op::Leaf).then(|| op_label(v)))
+        .map(|&v| {
+            (v.op() != Op::Leaf).then(|| {
+                labels_of_ops
+                    .remove(&v.id())
+                    .unwrap_or_else(|| v.op().symbol().into())
+            })
+        })
         .collect();
     let record_chars: Vec<Vec<usize>> = (0..values.len())
         .map(|i| {
@@ -342,25 +350,41 @@ fn unzip_pairs(items: &[Value]) -> Option<(Vec<Value>, Vec<Value>)> {
     Some(items.chunks(2).map(|p| (p[0], p[1])).unzip())
 }
 
-/// An operation as its picture shows it: the constant inside (`* 2`, `+ 1`, `1 -`, `^ 2`).
-fn op_label(v: Value) -> String {
-    let op = v.op();
-    let c = v.constant().map(|c| format!("{c}"));
-    match (op, c) {
-        (Op::Neg, _) => "-".into(),
-        (Op::AddConst, Some(c)) => match c.strip_prefix('-') {
-            Some(pos) => format!("- {pos}"),
-            None => format!("+ {c}"),
-        },
-        (Op::MulConst, Some(c)) => format!("* {c}"),
-        (Op::DivConst, Some(c)) => format!("/ {c}"),
-        (Op::PowConst, Some(c)) => format!("^ {c}"),
-        (Op::ConstSub, Some(c)) => format!("{c} -"),
-        (Op::ConstDiv, Some(c)) => format!("{c} /"),
-        (Op::Pow, _) => "^".into(),
-        (Op::Custom, _) => "f".into(),
-        _ => op.symbol().into(),
+/// Each operation's label as the crate's own pictures show it (`+`, `* 2`, `1 -`, `tanh`), keyed by
+/// value id: read from [`to_dot`]'s `op<id> [label="...", shape=ellipse];` lines, so that the page and
+/// `micrograd grad --svg` always agree.
+fn op_labels(root: Value, values: usize) -> HashMap<usize, String> {
+    let opts = DotOptions {
+        max_nodes: values,
+        ..DotOptions::default()
+    };
+    let Ok(dot) = to_dot(root, &opts) else {
+        return HashMap::new();
+    };
+    dot.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("op")?;
+            let (id, rest) = rest.split_once(" [label=\"")?;
+            let quoted = rest.strip_suffix("\", shape=ellipse];")?;
+            Some((id.parse().ok()?, unquote(quoted)))
+        })
+        .collect()
+}
+
+/// Undoes DOT's escaping of `"` and `\\` in a quoted string.
+fn unquote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
 
 #[cfg(test)]
@@ -439,6 +463,7 @@ mod tests {
             .unwrap();
         assert_eq!(mul.terms.len(), 2);
         assert!(graph.nodes.iter().any(|n| n.op.as_deref() == Some("* 3")));
+        assert_eq!(unquote(r#"a\"b\\c"#), r#"a"b\c"#);
     }
 
     #[test]

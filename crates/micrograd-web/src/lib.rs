@@ -5,12 +5,14 @@
 //!   step with local derivatives).
 //! * [`Playground`]: the training view's state (data set, features, network, optimizer), trained a few
 //!   steps per animation frame, with its decision boundary and per-neuron pictures.
+//! * [`NamesGpt`]: the GPT tab, microgpt trained on names in the page.
 //!
 //! Results cross to JavaScript as JSON strings. Everything also compiles for the host, where the pure
 //! parts ([`graph`], [`layout`], [`play`]) are tested; see the crate's README for the page itself.
 
 pub mod graph;
 pub mod layout;
+pub mod names;
 pub mod play;
 
 use wasm_bindgen::prelude::*;
@@ -161,6 +163,47 @@ impl Playground {
     pub fn point_graph(&self, x: f64, y: f64, label: i32) -> String {
         let label = usize::try_from(label).ok().filter(|&l| l < 2);
         json(&self.inner.point_graph(x, y, label))
+    }
+}
+
+/// The GPT tab's state: microgpt on names.
+#[wasm_bindgen]
+pub struct NamesGpt {
+    inner: names::NamesGpt,
+}
+
+#[wasm_bindgen]
+impl NamesGpt {
+    /// microgpt on the names in `text`, one a line.
+    ///
+    /// # Errors
+    /// If there are no names.
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str, seed: u64) -> Result<NamesGpt, JsError> {
+        names::NamesGpt::new(text, seed)
+            .map(|inner| NamesGpt { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// Trains up to `steps` steps; false once training is over or stopped.
+    pub fn train(&mut self, steps: usize) -> bool {
+        self.inner.train(steps)
+    }
+
+    /// Step, steps in all, last loss, parameter and name counts, why training stopped, as JSON.
+    pub fn stats(&self) -> String {
+        json(&self.inner.stats())
+    }
+
+    /// `n` sampled names at `temperature`, as a JSON list.
+    ///
+    /// # Errors
+    /// If the temperature is not a positive number or the model diverged.
+    pub fn samples(&mut self, n: usize, temperature: f64) -> Result<String, JsError> {
+        self.inner
+            .samples(n, temperature)
+            .map(|s| json(&s))
+            .map_err(|e| JsError::new(&e))
     }
 }
 

@@ -126,6 +126,23 @@ async function main() {
     const notice = await page.locator('[data-testid="notice"]');
     check((await notice.isVisible()) && (await text(page, '[data-testid="notice"]')).includes("defaults"), "a corrupt hash falls back to the defaults and says so");
 
+    // A link reopens the same training view.
+    const link = "#view=train&data=xor&noise=0.2&n=300&test=30&seed=7&feat=x,y,xy&net=4,2&act=relu&loss=bce&opt=momentum&lr=0.1&reg=l2&rate=0.001&batch=20";
+    await page.goto(url + link);
+    await page.reload();
+    await page.waitForSelector('[data-testid="neuron-2-2"]');
+    const same = await page.evaluate(() => ({
+      hash: decodeURIComponent(location.hash),
+      xor: document.querySelector('[data-testid="dataset-xor"]').classList.contains("active"),
+      act: document.querySelector('[data-testid="activation"]').value,
+      neurons: document.querySelectorAll('.neuron:not(.feature)').length,
+      notice: document.querySelector('[data-testid="notice"]').hidden,
+    }));
+    const want = new URLSearchParams(link.slice(1));
+    const got = new URLSearchParams(same.hash.slice(1));
+    const kept = [...want].every(([k, v]) => got.get(k) === v);
+    check(kept && same.xor && same.act === "relu" && same.neurons === 4 + 2 + 1 && same.notice, "a link reopens the same training view");
+
     // 5. A diverging learning rate stops training with a message.
     await page.goto(url + "#view=train&loss=mse&act=relu&opt=sgd&lr=10&batch=1");
     await page.reload();
@@ -164,6 +181,23 @@ async function main() {
     await page.waitForSelector('[data-testid="point-banner"]:visible');
     const values = await page.locator("#graph g.record").count();
     check(values > 100, `the network's graph at a point has ${values} values`);
+
+    // 8. The GPT tab: microgpt on names learns in the page.
+    await page.goto(url + "#view=gpt");
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="gpt-samples"] li').length > 0, null, { timeout: 30000 });
+    await page.locator('[data-testid="gpt-play"]').click();
+    const t0 = Date.now();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="gpt-step"]').textContent) >= 300, null, { timeout: 120000 });
+    const secs = (Date.now() - t0) / 1000;
+    await page.locator('[data-testid="gpt-pause"]').click();
+    const gstep = Number(await text(page, '[data-testid="gpt-step"]'));
+    const mean = Number(await text(page, '[data-testid="gpt-loss"]'));
+    console.log(`     microgpt: ${gstep} steps in ${secs.toFixed(1)} s (the page paces it at up to 2 steps a frame)`);
+    const samples = await page.locator('[data-testid="gpt-samples"] li').allTextContents();
+    // Untrained, the loss is about ln(27) = 3.3; microgpt is near 2.7 after 300 steps.
+    check(gstep >= 300 && mean < 3.0 && samples.length === 10, `microgpt learns in the page (step ${gstep}, mean loss ${mean}, samples: ${samples.join(" ")})`);
+    if (shots) await page.screenshot({ path: join(shots, "playground_gpt.png"), fullPage: true });
 
     check(errors.length === 0, `no errors in the console${errors.length ? ": " + errors.join(" | ") : ""}`);
   } finally {

@@ -80,7 +80,7 @@ function readHash() {
   let trainBad = null;
   for (const [k, v] of p) {
     if (k === "view") {
-      if (v === "graph" || v === "train") state.view = v;
+      if (v === "graph" || v === "train" || v === "gpt") state.view = v;
       else problems.push(`unknown view "${v}"`);
     } else if (k === "expr") {
       graph.expr = v;
@@ -124,7 +124,10 @@ function setView(view) {
   for (const t of document.querySelectorAll(".tab")) t.classList.toggle("active", t.dataset.view === view);
   $("graph-view").hidden = view !== "graph";
   $("train-view").hidden = view !== "train";
+  $("gpt-view").hidden = view !== "gpt";
   if (view !== "train") pause();
+  if (view !== "gpt") gptPause();
+  if (view === "gpt") gptEnsure();
   writeHash();
 }
 
@@ -732,6 +735,120 @@ function pause() {
 }
 
 // ----------------------------------------------------------------------------------------------
+// GPT tab
+// ----------------------------------------------------------------------------------------------
+
+// At most this many steps a frame (120 a second, 1000 steps in some 8 s), so the samples can be
+// watched getting better.
+const GPT_MAX_STEPS_PER_FRAME = 2;
+const gpt = { model: null, names: null, playing: false, losses: [], stepsPerFrame: 1, loading: false };
+
+async function gptEnsure() {
+  if (gpt.model || gpt.loading) return;
+  gpt.loading = true;
+  $("gpt-info").textContent = "Loading the names…";
+  try {
+    const r = await fetch(new URL("names.txt", import.meta.url));
+    if (!r.ok) throw new Error(`names.txt: ${r.status}`);
+    gpt.names = await r.text();
+    gptReset();
+  } catch (e) {
+    $("gpt-info").textContent = "The names could not be loaded: " + (e.message || e);
+  } finally {
+    gpt.loading = false;
+  }
+}
+
+function gptReset() {
+  gptPause();
+  if (!gpt.names) return;
+  if (gpt.model) gpt.model.free();
+  gpt.model = new mg.NamesGpt(gpt.names, 42n);
+  gpt.losses = [];
+  gptRefresh(true);
+}
+
+function gptRefresh(sample) {
+  const st = JSON.parse(gpt.model.stats());
+  $("gpt-step").textContent = st.step;
+  $("gpt-loss").textContent = st.mean_loss === null ? "—" : st.mean_loss.toFixed(4);
+  $("gpt-info").textContent = st.stopped
+    ? "Training stopped: " + st.stopped
+    : `${st.parameters} parameters, ${st.names} names.` + (st.step >= st.steps ? " Training done." : "");
+  if (st.loss !== null && (gpt.losses.length === 0 || gpt.losses[gpt.losses.length - 1].step !== st.step)) {
+    gpt.losses.push({ step: st.step, loss: st.loss, mean: st.mean_loss });
+  }
+  if (sample) {
+    try {
+      const names = JSON.parse(gpt.model.samples(10, Number($("gpt-temp").value)));
+      const ol = $("gpt-samples");
+      ol.textContent = "";
+      for (const n of names) {
+        const li = document.createElement("li");
+        li.textContent = n || "(empty)";
+        ol.appendChild(li);
+      }
+    } catch (e) {
+      $("gpt-info").textContent = String(e.message || e);
+    }
+  }
+  gptCurve();
+}
+
+// The loss per step (thin) and the engine's running mean over 50 steps (thick).
+function gptCurve() {
+  const cv = $("gpt-curve");
+  const ctx = cv.getContext("2d");
+  ctx.clearRect(0, 0, cv.width, cv.height);
+  const pts = gpt.losses;
+  if (pts.length < 2) return;
+  const maxY = Math.max(...pts.map((p) => p.loss));
+  const X = (s) => 4 + (s / 1000) * (cv.width - 8);
+  const Y = (l) => cv.height - 4 - (l / maxY) * (cv.height - 16);
+  ctx.strokeStyle = "rgba(8,119,189,0.35)";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  pts.forEach((p, i) => (i ? ctx.lineTo(X(p.step), Y(p.loss)) : ctx.moveTo(X(p.step), Y(p.loss))));
+  ctx.stroke();
+  ctx.strokeStyle = "#0877bd";
+  ctx.lineWidth = 2.5;
+  ctx.beginPath();
+  pts.forEach((p, i) => (i ? ctx.lineTo(X(p.step), Y(p.mean)) : ctx.moveTo(X(p.step), Y(p.mean))));
+  ctx.stroke();
+  ctx.fillStyle = "#666";
+  ctx.font = "10px sans-serif";
+  ctx.fillText(`max ${maxY.toFixed(2)}`, 6, 11);
+}
+
+function gptLoop() {
+  if (!gpt.playing || !gpt.model) return;
+  const before = JSON.parse(gpt.model.stats()).step;
+  const t0 = performance.now();
+  const running = gpt.model.train(gpt.stepsPerFrame);
+  const dt = performance.now() - t0;
+  if (dt < BUDGET_MS * 0.6) gpt.stepsPerFrame = Math.min(GPT_MAX_STEPS_PER_FRAME, gpt.stepsPerFrame + 1);
+  else if (dt > BUDGET_MS && gpt.stepsPerFrame > 1) gpt.stepsPerFrame--;
+  const after = JSON.parse(gpt.model.stats()).step;
+  gptRefresh(Math.floor(after / 25) !== Math.floor(before / 25) || !running);
+  if (running && gpt.playing) requestAnimationFrame(gptLoop);
+  else gptPause();
+}
+
+function gptPlay() {
+  if (!gpt.model || gpt.playing) return;
+  gpt.playing = true;
+  $("gpt-play").disabled = true;
+  $("gpt-pause").disabled = false;
+  requestAnimationFrame(gptLoop);
+}
+
+function gptPause() {
+  gpt.playing = false;
+  $("gpt-play").disabled = false;
+  $("gpt-pause").disabled = true;
+}
+
+// ----------------------------------------------------------------------------------------------
 // Wiring
 // ----------------------------------------------------------------------------------------------
 
@@ -794,6 +911,10 @@ function wire() {
   $("step").addEventListener("click", () => { pause(); if (pg) { pg.train(1); refresh(true); } });
   $("reset").addEventListener("click", newPlayground);
   $("show-test").addEventListener("change", drawPoints);
+  $("gpt-play").addEventListener("click", gptPlay);
+  $("gpt-pause").addEventListener("click", gptPause);
+  $("gpt-reset").addEventListener("click", gptReset);
+  $("gpt-temp").addEventListener("change", () => gpt.model && gptRefresh(true));
   $("boundary-wrap").addEventListener("click", (ev) => {
     const r = ev.currentTarget.getBoundingClientRect();
     const D = mg.domain();

@@ -23,6 +23,9 @@ const USAGE: &str = "usage: cargo xtask playground [--port N] [--dev]
 const WEB_CRATE: &str = "micrograd-web";
 const WASM_NAME: &str = "micrograd_web";
 
+/// The names microgpt trains on (the GPT tab's data).
+const NAMES: &str = "crates/micrograd/tests/fixtures/names.txt";
+
 /// The default port of `cargo xtask playground`.
 const DEFAULT_PORT: u16 = 8731;
 
@@ -134,8 +137,11 @@ fn build_site(dir: &Path, dev: bool) -> Result<()> {
         );
     }
     let profile_dir = if dev { "debug" } else { "wasm" };
-    let wasm = root
-        .join("target/wasm32-unknown-unknown")
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|d| root.join(d))
+        .unwrap_or_else(|| root.join("target"));
+    let wasm = target_dir
+        .join("wasm32-unknown-unknown")
         .join(profile_dir)
         .join(format!("{WASM_NAME}.wasm"));
 
@@ -153,6 +159,10 @@ fn build_site(dir: &Path, dev: bool) -> Result<()> {
 
     let www = root.join("crates/micrograd-web/www");
     copy_dir(&www, dir)?;
+    // The GPT tab's training data: microgpt's names (fetched by the page, not built into the .wasm).
+    let names = root.join(NAMES);
+    fs::copy(&names, dir.join("names.txt"))
+        .with_context(|| format!("could not copy {}", names.display()))?;
     let out = pkg.join(format!("{WASM_NAME}_bg.wasm"));
     let size = fs::metadata(&out)?.len();
     eprintln!(
