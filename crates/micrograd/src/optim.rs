@@ -29,7 +29,7 @@
 //! assert!((params[1].data() + 1.0).abs() < 1e-3);
 //! ```
 
-use crate::Value;
+use crate::{Tape, Value};
 
 /// A gradient-descent optimizer: updates parameters in place from their gradients.
 ///
@@ -198,6 +198,30 @@ impl Optimizer for Sgd {
     }
 }
 
+/// How [`Adam`] and [`AdamW`] turn their moments into a step: the same mathematics, rounded in two
+/// different orders. With `t` the step (from 1), `g` the gradient (after any coupled weight decay)
+/// and `v̂` the second moment (its running maximum with AMSGrad):
+///
+/// ```text
+/// Torch     m ← lerp(m, g, 1 - β₁);          v ← v·β₂ + (1 - β₂)·g·g
+///           p ← p + (-lr/(1 - β₁ᵗ)) · (m / (√v̂ / √(1 - β₂ᵗ) + ε))
+/// Microgpt  m ← β₁·m + (1 - β₁)·g;           v ← β₂·v + (1 - β₂)·(g·g)
+///           p ← p - lr · (m / (1 - β₁ᵗ)) / (√(v̂ / (1 - β₂ᵗ)) + ε)
+/// ```
+///
+/// `Torch` is `torch.optim.Adam`'s order (checked against it in `tests/optim.rs`); `Microgpt` is
+/// Karpathy's microgpt's, bit for bit (what [`gpt::Trainer`](crate::gpt::Trainer) uses, with
+/// `β = (0.85, 0.99)` and `lr` decaying linearly to 0). Decoupled decay (AdamW) scales `p` by
+/// `1 - lr·λ` first in both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AdamFormula {
+    /// PyTorch's order of operations (the default).
+    #[default]
+    Torch,
+    /// microgpt's order of operations.
+    Microgpt,
+}
+
 /// The state and update shared by [`Adam`] and [`AdamW`].
 #[derive(Clone, Debug)]
 struct AdamCore {
@@ -208,9 +232,14 @@ struct AdamCore {
     weight_decay: f64,
     amsgrad: bool,
     decoupled: bool,
+    formula: AdamFormula,
     m: Vec<f64>,
     v: Vec<f64>,
     v_max: Vec<f64>,
+    /// Scratch for [`AdamFormula::Microgpt`]: the gradients, then the steps.
+    grads: Vec<f64>,
+    /// Scratch for [`AdamFormula::Microgpt`]: the parameters' values.
+    data: Vec<f64>,
     steps: u64,
 }
 
@@ -224,9 +253,12 @@ impl AdamCore {
             weight_decay,
             amsgrad: false,
             decoupled,
+            formula: AdamFormula::Torch,
             m: Vec::new(),
             v: Vec::new(),
             v_max: Vec::new(),
+            grads: Vec::new(),
+            data: Vec::new(),
             steps: 0,
         }
     }
@@ -253,6 +285,14 @@ impl AdamCore {
             ensure_state(name, &mut [&mut self.m, &mut self.v], self.steps, n);
         }
         self.steps += 1;
+        match self.formula {
+            AdamFormula::Torch => self.step_torch(params),
+            AdamFormula::Microgpt => self.step_microgpt(params),
+        }
+    }
+
+    /// [`AdamFormula::Torch`], one parameter at a time (each read after the previous one's write).
+    fn step_torch(&mut self, params: &[Value]) {
         let t = self.steps as f64;
         // The scalar factors, computed as torch.optim.Adam computes them (Python floats).
         let bias_correction1 = 1.0 - self.beta1.powf(t);
@@ -282,6 +322,53 @@ impl AdamCore {
             let denom = v.sqrt() / bias_correction2_sqrt + self.eps;
             p.set_data(data + (-step_size) * (self.m[i] / denom));
         }
+    }
+
+    /// [`AdamFormula::Microgpt`], on the whole parameter list at once: read every value and gradient,
+    /// compute every step in plain `f64` loops, write every value back.
+    fn step_microgpt(&mut self, params: &[Value]) {
+        let n = params.len();
+        // As microgpt computes them: `1 - beta**(step + 1)` with a floating-point power.
+        let t = self.steps as f64;
+        let c1 = 1.0 - self.beta1.powf(t);
+        let c2 = 1.0 - self.beta2.powf(t);
+        let (lr, b1, b2, eps) = (self.lr, self.beta1, self.beta2, self.eps);
+        self.grads.resize(n, 0.0);
+        Tape::read_grads(params, &mut self.grads);
+        self.data.resize(n, 0.0);
+        Tape::read_data(params, &mut self.data);
+        if self.weight_decay != 0.0 {
+            let wd = self.weight_decay;
+            if self.decoupled {
+                self.data.iter_mut().for_each(|x| *x *= 1.0 - lr * wd);
+            } else {
+                for (g, &x) in self.grads.iter_mut().zip(&self.data) {
+                    *g += wd * x;
+                }
+            }
+        }
+        // Each gradient becomes its step.
+        let moments = self.grads.iter_mut().zip(&mut self.m).zip(&mut self.v);
+        if self.amsgrad {
+            for (((d, m), v), v_max) in moments.zip(&mut self.v_max) {
+                let g = *d;
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * (g * g);
+                *v_max = v_max.max(*v);
+                *d = lr * (*m / c1) / ((*v_max / c2).sqrt() + eps);
+            }
+        } else {
+            for ((d, m), v) in moments {
+                let g = *d;
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * (g * g);
+                *d = lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+            }
+        }
+        for (x, &d) in self.data.iter_mut().zip(&self.grads) {
+            *x -= d;
+        }
+        Tape::write_data(params, &self.data);
     }
 }
 
@@ -350,6 +437,22 @@ impl Adam {
     /// Uses the AMSGrad variant (the running maximum of `v`; default false).
     pub fn amsgrad(mut self, amsgrad: bool) -> Adam {
         self.0.amsgrad = amsgrad;
+        self
+    }
+
+    /// Sets the order of operations of the update (default [`AdamFormula::Torch`]).
+    ///
+    /// ```
+    /// use micrograd::optim::{Adam, AdamFormula, Optimizer};
+    /// use micrograd::Value;
+    /// let p = [Value::new(1.0)];
+    /// let mut opt = Adam::new(0.1).betas(0.85, 0.99).formula(AdamFormula::Microgpt);
+    /// p[0].set_grad(2.0);
+    /// opt.step(&p);           // m̂ = 2, v̂ = 4: p = 1 - 0.1·2/(2 + 1e-8)
+    /// assert_eq!(p[0].data(), 1.0 - 0.1 * 2.0 / (2.0 + 1e-8));
+    /// ```
+    pub fn formula(mut self, formula: AdamFormula) -> Adam {
+        self.0.formula = formula;
         self
     }
 }
@@ -421,6 +524,12 @@ impl AdamW {
     /// Uses the AMSGrad variant (default false).
     pub fn amsgrad(mut self, amsgrad: bool) -> AdamW {
         self.0.amsgrad = amsgrad;
+        self
+    }
+
+    /// Sets the order of operations of the update (default [`AdamFormula::Torch`]).
+    pub fn formula(mut self, formula: AdamFormula) -> AdamW {
+        self.0.formula = formula;
         self
     }
 }

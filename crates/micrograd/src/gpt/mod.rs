@@ -56,7 +56,7 @@ pub use forward::KvCache;
 #[cfg(feature = "serde")]
 pub use json::state_dict_from_json;
 pub use model::{Gpt, GptConfig, StateDict};
-pub use train::{Adam, Trainer};
+pub use train::Trainer;
 pub use vocab::Vocab;
 
 /// The standard deviation of microgpt's initial weights (`random.gauss(0, 0.08)`).
