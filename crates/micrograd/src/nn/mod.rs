@@ -207,15 +207,24 @@ impl Module for Layer {
 impl fmt::Display for Layer {
     /// micrograd's repr: `Layer of [ReLUNeuron(2), ReLUNeuron(2)]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Layer of [")?;
-        for (i, n) in self.neurons.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{n}")?;
-        }
-        f.write_str("]")
+        write_repr_list(f, "Layer", &self.neurons)
     }
+}
+
+/// micrograd's repr of a container: `{name} of [a, b, ...]`.
+fn write_repr_list<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    items: &[T],
+) -> fmt::Result {
+    write!(f, "{name} of [")?;
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    f.write_str("]")
 }
 
 /// A multi-layer perceptron: micrograd's `MLP(nin, nouts)`.
@@ -438,13 +447,6 @@ impl Module for MLP {
 impl fmt::Display for MLP {
     /// micrograd's repr: `MLP of [Layer of [ReLUNeuron(2), ...], ...]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MLP of [")?;
-        for (i, l) in self.layers.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{l}")?;
-        }
-        f.write_str("]")
+        write_repr_list(f, "MLP", &self.layers)
     }
 }

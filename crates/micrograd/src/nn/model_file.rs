@@ -70,15 +70,7 @@ impl MlpWeights {
                 ));
             }
             for (j, n) in l.neurons.iter().enumerate() {
-                if n.w.len() != fan_in {
-                    return Err(ModelError::field(
-                        format!("layers[{i}].neurons[{j}].w"),
-                        format!(
-                            "expected {fan_in} weights (the layer's inputs), found {}",
-                            n.w.len()
-                        ),
-                    ));
-                }
+                check_weight_count(&format!("layers[{i}].neurons[{j}].w"), n.w.len(), fan_in)?;
                 if let Some(k) = n.w.iter().position(|x| !x.is_finite()) {
                     return Err(ModelError::field(
                         format!("layers[{i}].neurons[{j}].w[{k}]"),
@@ -96,6 +88,20 @@ impl MlpWeights {
         }
         Ok(())
     }
+}
+
+/// The shape rule of every model: each neuron of a layer has one weight per input of the layer (`nin`
+/// for the first layer, the previous layer's width after it). [`MlpWeights::validate`] and the JSON
+/// reader both check it here; the reader checks it as it reads, so that the first error in a file is
+/// the one reported.
+fn check_weight_count(path: &str, found: usize, fan_in: usize) -> Result<(), ModelError> {
+    if found == fan_in {
+        return Ok(());
+    }
+    Err(ModelError::field(
+        path,
+        format!("expected {fan_in} weights (the layer's inputs), found {found}"),
+    ))
 }
 
 /// Why a model could not be built or loaded.
@@ -273,15 +279,7 @@ mod json {
                     let no = object(nj, &p)?;
                     let wp = format!("{p}.w");
                     let wj = array(get(no, &p, "w")?, &wp)?;
-                    if wj.len() != fan_in {
-                        return Err(ModelError::field(
-                            wp,
-                            format!(
-                                "expected {fan_in} weights (the layer's inputs), found {}",
-                                wj.len()
-                            ),
-                        ));
-                    }
+                    check_weight_count(&wp, wj.len(), fan_in)?;
                     let w = wj
                         .iter()
                         .enumerate()

@@ -1,5 +1,6 @@
-//! micrograd's demo loop: training a binary classifier the way micrograd's `demo.ipynb` does: SVM max-margin (hinge) loss,
-//! L2 regularization, plain SGD with a linearly decaying learning rate, full batch.
+//! micrograd's demo loop: training a binary classifier the way micrograd's `demo.ipynb` does: SVM
+//! max-margin (hinge) loss, L2 regularization, plain SGD with a linearly decaying learning rate, full
+//! batch.
 //!
 //! Step `k` (0-based) of [`Trainer::step`], op for op like the demo:
 //!
@@ -14,6 +15,9 @@
 //! lr_k      = lr_start - (lr_start - lr_end) * k / steps
 //! p.data   -= lr_k * p.grad                            for every parameter
 //! ```
+//!
+//! `data_loss` is [`loss::hinge_mean`] and `reg_loss` [`loss::l2_penalty`], which compute these very
+//! doubles (`1 - s·y` is `1 + (-y)·s` exactly, and both sums run left to right).
 //!
 //! The loss and accuracy recorded for step `k` are computed before that step's update. A loss that is
 //! NaN or infinite stops training with [`TrainError::NonFiniteLoss`] naming the step, before any update.
@@ -31,10 +35,13 @@
 //! assert!(records[19].loss < records[0].loss);
 //! ```
 
-use super::TrainError;
+use super::error::{at_least_one, non_negative};
+use super::{Bound, ConfigError, ConfigField, TrainError};
 use crate::data::Dataset;
 use crate::engine::{Mark, Tape, Value};
+use crate::loss;
 use crate::nn::{Module, MLP};
+use crate::optim::{Optimizer, Sgd};
 
 /// The demo's hyper-parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,19 +85,19 @@ impl TrainConfig {
 
     /// Checks that `steps >= 1`, the learning rates are finite and `alpha` is finite and `>= 0`.
     pub fn validate(&self) -> Result<(), TrainError> {
-        let bad = |m: String| Err(TrainError::Config(m));
-        if self.steps == 0 {
-            return bad("steps must be at least 1".into());
+        at_least_one(ConfigField::Steps, self.steps)?;
+        let (lr_start, lr_end) = (self.lr_start, self.lr_end);
+        if !lr_start.is_finite() || !lr_end.is_finite() {
+            return Err(TrainError::Config(ConfigError {
+                field: if lr_start.is_finite() {
+                    ConfigField::LrEnd
+                } else {
+                    ConfigField::LrStart
+                },
+                bound: Bound::BothFinite { lr_start, lr_end },
+            }));
         }
-        if !self.lr_start.is_finite() || !self.lr_end.is_finite() {
-            return bad(format!(
-                "learning rates must be finite, got {} and {}",
-                self.lr_start, self.lr_end
-            ));
-        }
-        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
-            return bad(format!("alpha must be finite and >= 0, got {}", self.alpha));
-        }
+        non_negative(ConfigField::Alpha, self.alpha)?;
         Ok(())
     }
 }
@@ -110,49 +117,6 @@ pub struct StepRecord {
     pub accuracy: f64,
     /// The learning rate this step's update used.
     pub learning_rate: f64,
-}
-
-/// The mean SVM max-margin loss `(Σ relu(1 + (-yᵢ)·sᵢ)) * (1.0 / n)`, the sum left to right from 0.
-///
-/// # Panics
-/// If the slices differ in length or are empty.
-///
-/// ```
-/// use micrograd::train::hinge_loss;
-/// use micrograd::Value;
-/// let s = [Value::new(2.0), Value::new(0.5)];
-/// // relu(1 - 2) = 0 and relu(1 - 0.5) = 0.5, mean 0.25
-/// assert_eq!(hinge_loss(&s, &[1.0, 1.0]).data(), 0.25);
-/// ```
-pub fn hinge_loss(scores: &[Value], ys: &[f64]) -> Value {
-    assert_eq!(
-        scores.len(),
-        ys.len(),
-        "micrograd: scores and labels differ in length"
-    );
-    assert!(!scores.is_empty(), "micrograd: hinge loss of no points");
-    let losses: Vec<Value> = scores
-        .iter()
-        .zip(ys)
-        .map(|(&s, &y)| (s * (-y) + 1.0).relu())
-        .collect();
-    Value::sum_slice(&losses) * (1.0 / scores.len() as f64)
-}
-
-/// The L2 penalty `alpha * (p₀·p₀ + p₁·p₁ + ...)`, the sum left to right from 0, as one dot node.
-/// Its gradient with respect to `pᵢ` is `2·alpha·pᵢ`.
-///
-/// ```
-/// use micrograd::train::l2_penalty;
-/// use micrograd::Value;
-/// let p = [Value::new(3.0), Value::new(-4.0)];
-/// let r = l2_penalty(&p, 0.5);
-/// r.backward();
-/// assert_eq!(r.data(), 12.5);
-/// assert_eq!(p[0].grad(), 3.0);
-/// ```
-pub fn l2_penalty(params: &[Value], alpha: f64) -> Value {
-    alpha * Value::dot(params, params)
 }
 
 /// The fraction of points with `(yᵢ > 0) == (scoreᵢ > 0)`: micrograd's accuracy for ±1 labels.
@@ -202,17 +166,20 @@ fn check_shape(model: &MLP, data: &Dataset) -> Result<(), TrainError> {
     Ok(())
 }
 
-/// Runs the demo's training loop step by step on one model and data set.
+/// Runs the demo's training loop step by step on one model and data set, keeping the
+/// [trainer contract](super#the-trainer-contract) shared with [`gpt::Trainer`](crate::gpt::Trainer).
 ///
 /// The trainer puts the inputs on the tape once, then takes a [`Tape::mark`] and rewinds to it after
 /// every step, so memory stays flat. Do not keep [`Value`]s created between steps: they are dropped by
-/// the next step's rewind.
+/// the next step's rewind. The update is [`Sgd`] with the learning rate of
+/// [`TrainConfig::learning_rate`].
 pub struct Trainer<'m> {
     model: &'m MLP,
     params: Vec<Value>,
     inputs: Vec<Vec<Value>>,
     ys: Vec<f64>,
     config: TrainConfig,
+    sgd: Sgd,
     step: usize,
     mark: Mark,
 }
@@ -240,14 +207,25 @@ impl<'m> Trainer<'m> {
             inputs,
             ys,
             config: config.clone(),
+            sgd: Sgd::new(config.lr_start),
             step: 0,
             mark: Tape::mark(),
         })
     }
 
-    /// The index of the next step.
-    pub fn next_step(&self) -> usize {
+    /// The model being trained.
+    pub fn model(&self) -> &MLP {
+        self.model
+    }
+
+    /// The number of steps done so far (the index of the next step).
+    pub fn steps_done(&self) -> usize {
         self.step
+    }
+
+    /// The planned number of steps, `config.steps`.
+    pub fn num_steps(&self) -> usize {
+        self.config.steps
     }
 
     /// Whether all `config.steps` steps have run.
@@ -259,16 +237,21 @@ impl<'m> Trainer<'m> {
     ///
     /// # Errors
     /// [`TrainError::NonFiniteLoss`] if the loss is NaN or infinite; the parameters are then left as
-    /// they were before this step.
+    /// they were before this step. [`TrainError::StepsExhausted`] after `config.steps` steps.
     pub fn step(&mut self) -> Result<StepRecord, TrainError> {
         let k = self.step;
+        if self.is_done() {
+            return Err(TrainError::StepsExhausted {
+                steps: self.config.steps,
+            });
+        }
         let scores: Vec<Value> = self
             .inputs
             .iter()
             .map(|x| self.model.forward(x)[0])
             .collect();
-        let data_loss = hinge_loss(&scores, &self.ys);
-        let reg_loss = l2_penalty(&self.params, self.config.alpha);
+        let data_loss = loss::hinge_mean(&scores, &self.ys);
+        let reg_loss = loss::l2_penalty(&self.params, self.config.alpha);
         let total = data_loss + reg_loss;
         let score_data: Vec<f64> = scores.iter().map(|s| s.data()).collect();
         let learning_rate = self.config.learning_rate(k);
@@ -287,13 +270,11 @@ impl<'m> Trainer<'m> {
                 loss: record.loss,
             });
         }
-        for p in &self.params {
-            p.zero_grad();
-        }
+        self.sgd.zero_grad(&self.params);
         total.backward();
-        for p in &self.params {
-            p.set_data(p.data() - learning_rate * p.grad());
-        }
+        // `p + (-lr)·g`: micrograd's `p.data -= lr * p.grad`, the same double.
+        self.sgd.set_lr(learning_rate);
+        self.sgd.step(&self.params);
         Tape::rewind(self.mark);
         self.step += 1;
         Ok(record)

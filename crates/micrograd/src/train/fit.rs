@@ -1,7 +1,11 @@
 //! The general training loop: any loss, any optimizer, mini-batches, dropout, validation, early
 //! stopping.
 
-use super::{shuffled_batches, split_indices, EarlyStopping, LossKind, TrainError};
+use super::error::{at_least_one, check, fraction, non_negative, positive};
+use super::{
+    shuffled_batches, split_indices, Bound, ConfigError, ConfigField, EarlyStopping, LossKind,
+    TrainError,
+};
 use crate::data::Dataset;
 use crate::engine::{Tape, Value};
 use crate::nn::{Dropout, Module, MLP};
@@ -155,7 +159,7 @@ impl Default for FitConfig {
 
 impl FitConfig {
     /// Checks every number is in range (see the fields), so that building the optimizer, the schedule
-    /// and the dropout cannot panic. The error names the field.
+    /// and the dropout cannot panic. The error ([`TrainError::Config`]) names the field and the bound.
     ///
     /// ```
     /// use micrograd::train::FitConfig;
@@ -163,66 +167,31 @@ impl FitConfig {
     /// assert_eq!(bad.validate().unwrap_err().to_string(), "dropout must be in [0, 1), got 1");
     /// ```
     pub fn validate(&self) -> Result<(), TrainError> {
-        let bad = |m: String| Err(TrainError::Config(m));
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("lr must be a finite number > 0, got {}", self.lr));
-        }
-        for (name, v) in [("weight_decay", self.weight_decay), ("l2", self.l2)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return bad(format!("{name} must be a finite number >= 0, got {v}"));
-            }
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
-        }
-        if !(0.0..1.0).contains(&self.val_split) {
-            return bad(format!(
-                "val_split must be in [0, 1), got {}",
-                self.val_split
-            ));
-        }
-        if self.epochs == 0 {
-            return bad("epochs must be at least 1".into());
-        }
+        use ConfigField as F;
+        positive(F::Lr, self.lr)?;
+        non_negative(F::WeightDecay, self.weight_decay)?;
+        non_negative(F::L2, self.l2)?;
+        fraction(F::Dropout, self.dropout)?;
+        fraction(F::ValSplit, self.val_split)?;
+        at_least_one(F::Epochs, self.epochs)?;
         if let OptimizerKind::Momentum(m) | OptimizerKind::Nesterov(m) = self.optimizer {
-            if !(0.0..1.0).contains(&m) {
-                return bad(format!("momentum must be in [0, 1), got {m}"));
-            }
+            fraction(F::Momentum, m)?;
         }
         match self.schedule {
             LrSchedule::Constant => {}
-            LrSchedule::Linear { end_factor: f } if !(f.is_finite() && f >= 0.0) => {
-                return bad(format!(
-                    "the linear schedule's end factor must be >= 0, got {f}"
-                ));
+            LrSchedule::Linear { end_factor } => non_negative(F::LinearEndFactor, end_factor)?,
+            LrSchedule::Cosine { min_lr } => non_negative(F::CosineMinLr, min_lr)?,
+            LrSchedule::Step { epochs, gamma } => {
+                at_least_one(F::StepEpochs, epochs)?;
+                positive(F::StepGamma, gamma)?;
             }
-            LrSchedule::Cosine { min_lr } if !(min_lr.is_finite() && min_lr >= 0.0) => {
-                return bad(format!(
-                    "the cosine schedule's min_lr must be >= 0, got {min_lr}"
-                ));
-            }
-            LrSchedule::Step { epochs: 0, .. } => {
-                return bad("the step schedule's step size must be at least 1 epoch".into());
-            }
-            LrSchedule::Step { gamma, .. } if !(gamma.is_finite() && gamma > 0.0) => {
-                return bad(format!(
-                    "the step schedule's gamma must be > 0, got {gamma}"
-                ));
-            }
-            _ => {}
         }
         if let Some(c) = self.clip {
-            if !(c.is_finite() && c > 0.0) {
-                return bad(format!("clip must be a finite number > 0, got {c}"));
-            }
+            positive(F::Clip, c)?;
         }
         if let Some(p) = self.patience {
-            if p == 0 {
-                return bad("patience must be at least 1 epoch".into());
-            }
-            if self.val_split == 0.0 {
-                return bad("early stopping (patience) needs a validation split > 0".into());
-            }
+            at_least_one(F::Patience, p)?;
+            check(self.val_split != 0.0, F::Patience, Bound::NeedsValidation)?;
         }
         Ok(())
     }
@@ -379,11 +348,13 @@ pub fn fit(
     check_fit_shape(model, data, config.loss)?;
     let (train_rows, val_rows) = split_indices(data.len(), config.val_split, config.seed);
     if train_rows.is_empty() {
-        return Err(TrainError::Config(format!(
-            "a validation split of {} leaves no training example out of {}",
-            config.val_split,
-            data.len()
-        )));
+        return Err(TrainError::Config(ConfigError {
+            field: ConfigField::ValSplit,
+            bound: Bound::LeavesTraining {
+                found: config.val_split,
+                examples: data.len(),
+            },
+        }));
     }
     let n = train_rows.len();
     let steps_per_epoch = if config.batch_size == 0 {

@@ -9,61 +9,45 @@
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
-//! * this file: [`TrainError`], what every loop returns when it cannot start or has to stop.
+//! * `error.rs`: [`TrainError`], what every loop returns when it cannot start or has to stop, and
+//!   [`ConfigError`], a hyper-parameter out of range (which field, which bound).
 //!
 //! The losses themselves, and [`LossKind`], live in [`crate::loss`]; they are re-exported here.
-
-use std::fmt;
+//!
+//! ## The trainer contract
+//!
+//! [`Trainer`] (micrograd's demo loop on an [`MLP`](crate::nn::MLP)) and
+//! [`gpt::Trainer`](crate::gpt::Trainer) (microgpt) are driven the same way:
+//!
+//! ```text
+//! let mut trainer = Trainer::new(model, <settings>);     // the model first, then how to train it
+//! while !trainer.is_done() {                             // num_steps() planned steps
+//!     let measured = trainer.step(<this step's data>)?;  // one update
+//! }
+//! trainer.model()                                        // the model, trained in place
+//! ```
+//!
+//! * `new` takes a [`Tape::mark`](crate::Tape::mark): every step rewinds the tape to it, so memory
+//!   stays flat and nothing created on the tape after `new` outlives a step. Create the model first.
+//! * `step` runs one update and returns what it measured **before** that update (the loss; for the
+//!   MLP also the accuracy and the learning rate, a [`StepRecord`]).
+//! * A NaN or infinite loss is an error naming the step, and the parameters are left as they were;
+//!   a step after the planned ones is an error too ([`TrainError::StepsExhausted`],
+//!   `GptError::StepsExhausted`). Either way the tape is rewound.
+//! * `steps_done()` counts the steps done (the index of the next one); `num_steps()` is the plan.
+//!
+//! They differ where the models do: the demo trains on one data set, given to `new`, full batch
+//! every step; microgpt takes one document per `step`. The demo borrows its [`MLP`](crate::nn::MLP);
+//! microgpt's trainer owns its [`Gpt`](crate::gpt::Gpt) (it is not `Clone`) and gives it back with
+//! `into_model`.
 
 mod batches;
 mod demo;
+mod error;
 mod fit;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
-pub use demo::{accuracy, hinge_loss, l2_penalty, scores, train, StepRecord, TrainConfig, Trainer};
+pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
+pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind};
-
-/// Why training stopped or could not start.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TrainError {
-    /// The loss of step `step` was NaN or infinite; no update was made in that step.
-    NonFiniteLoss {
-        /// The step, from 0.
-        step: usize,
-        /// The loss value.
-        loss: f64,
-    },
-    /// The loss (or, with clipping, the gradient norm) of the batch at update step `step` (counted
-    /// over all epochs, from 0) in epoch `epoch` was NaN or infinite; that batch made no update.
-    NonFiniteBatchLoss {
-        /// The epoch, from 0.
-        epoch: usize,
-        /// The update step, from 0.
-        step: usize,
-        /// The loss value.
-        loss: f64,
-    },
-    /// The model and the data do not fit together.
-    Shape(String),
-    /// A hyper-parameter is out of range.
-    Config(String),
-}
-
-impl fmt::Display for TrainError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrainError::NonFiniteLoss { step, loss } => write!(
-                f,
-                "the loss became {loss} at step {step}; stopped before updating (try a smaller learning rate)"
-            ),
-            TrainError::NonFiniteBatchLoss { epoch, step, loss } => write!(
-                f,
-                "the loss became {loss} at step {step} (epoch {epoch}); stopped before updating (try a smaller learning rate or --clip)"
-            ),
-            TrainError::Shape(m) | TrainError::Config(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for TrainError {}
