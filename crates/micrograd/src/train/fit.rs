@@ -50,6 +50,10 @@ impl OptimizerKind {
 
 /// The learning-rate schedule of [`fit`], over all its update steps (`epochs × batches per epoch`),
 /// turned into an [`optim::Schedule`](crate::optim::Schedule) by [`LrSchedule::resolve`].
+///
+/// It holds no formula of its own: it names a `Schedule` relative to a run whose length `fit` only
+/// knows once the data is split and batched (the whole run for `Linear` and `Cosine`, epochs for
+/// `Step`), and every learning rate comes from `Schedule::lr`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LrSchedule {
     /// The base rate throughout.
