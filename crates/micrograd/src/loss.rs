@@ -4,7 +4,8 @@
 //! Every function here takes the model's outputs as `Value`s and the targets as plain `f64`s (targets
 //! are data, not parameters), and returns one `Value`. Per-example losses ([`hinge`],
 //! [`squared_error`], [`bce_with_logits`], [`softmax_cross_entropy`]) are combined over a batch with
-//! [`mean`]; [`mse`] and [`hinge_mean`] are the batch forms of the first two.
+//! [`mean`]; [`mse`] and [`hinge_mean`] are the batch forms of the first two. [`LossKind`] names the
+//! loss a training loop minimizes, and turns a model's outputs into a predicted class.
 //!
 //! | loss | math | gradient with respect to the output |
 //! |---|---|---|

@@ -19,12 +19,38 @@
 //! [`Trainer`] (micrograd's demo loop on an [`MLP`](crate::nn::MLP)) and
 //! [`gpt::Trainer`](crate::gpt::Trainer) (microgpt) are driven the same way:
 //!
-//! ```text
-//! let mut trainer = Trainer::new(model, <settings>);     // the model first, then how to train it
-//! while !trainer.is_done() {                             // num_steps() planned steps
-//!     let measured = trainer.step(<this step's data>)?;  // one update
+//! ```
+//! use micrograd::data::moons;
+//! use micrograd::gpt::{self, Gpt, GptConfig, Vocab};
+//! use micrograd::nn::MLP;
+//! use micrograd::train::{TrainConfig, Trainer};
+//! use rand::SeedableRng;
+//!
+//! // micrograd's demo loop: the trainer holds the data set; every step is one full-batch update.
+//! let data = moons(40, 0.1, 1);
+//! let model = MLP::seeded(2, &[8, 1], 2);
+//! let config = TrainConfig { steps: 20, ..TrainConfig::default() };
+//! let mut trainer = Trainer::new(&model, &data, &config)?;    // the model, then how to train it
+//! let mut losses = vec![];
+//! while !trainer.is_done() {                                  // num_steps() planned steps
+//!     losses.push(trainer.step()?.loss);                      // measured before the update
 //! }
-//! trainer.model()                                        // the model, trained in place
+//! assert!(losses[19] < losses[0]);
+//!
+//! // microgpt: every step is one update on one document.
+//! let docs = ["emma", "olivia", "ava"];
+//! let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+//! let config = GptConfig { n_layer: 1, n_embd: 8, n_head: 2, block_size: 8 };
+//! let model = Gpt::new(config, Vocab::from_docs(docs), &mut rng)?;
+//! let mut trainer = gpt::Trainer::new(model, 0.01, 30);      // the model, then how to train it
+//! let mut losses = vec![];
+//! while !trainer.is_done() {
+//!     let doc = docs[trainer.steps_done() % docs.len()];
+//!     let tokens = trainer.model().vocab().encode(doc)?;
+//!     losses.push(trainer.step(&tokens)?);                    // measured before the update
+//! }
+//! assert!(losses[29] < losses[0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! * `new` takes a [`Tape::mark`](crate::Tape::mark): every step rewinds the tape to it, so memory
