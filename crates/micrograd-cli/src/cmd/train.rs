@@ -8,7 +8,8 @@ use anyhow::{bail, Context, Result};
 use micrograd::data::{Dataset, LabelEncoding};
 use micrograd::nn::{Activation, Module, MLP};
 use micrograd::train::{
-    FitConfig, LossKind, LrSchedule, OptimizerKind, StepRecord, TrainConfig, Trainer,
+    ConfigField, FitConfig, LossKind, LrSchedule, OptimizerKind, StepRecord, TrainConfig,
+    TrainError, Trainer,
 };
 use rand::SeedableRng;
 use std::io::IsTerminal;
@@ -469,28 +470,31 @@ pub fn fit_config(a: &Args, classes: usize) -> Result<FitConfig> {
         seed: a.seed,
     };
     if let Err(e) = config.validate() {
-        let msg = e.to_string();
-        let flags = [
-            ("lr ", "--lr "),
-            ("weight_decay ", "--weight-decay "),
-            ("l2 ", "--alpha "),
-            ("dropout ", "--dropout "),
-            ("val_split ", "--val-split "),
-            ("epochs ", "--epochs "),
-            ("momentum ", "--momentum "),
-            ("clip ", "--clip "),
-            ("patience ", "--patience "),
-            ("early stopping (patience)", "--patience"),
-            ("the step schedule's step size", "--step-epochs"),
-            ("the step schedule's gamma", "--gamma"),
-        ];
-        let msg = flags
-            .iter()
-            .find_map(|(field, flag)| msg.strip_prefix(field).map(|rest| format!("{flag}{rest}")))
-            .unwrap_or(msg);
-        bail!(msg);
+        bail!(flag_error(&e));
     }
     Ok(config)
+}
+
+/// A configuration error with the field named by its flag: `--lr must be a finite number > 0, got 0`.
+fn flag_error(e: &TrainError) -> String {
+    let TrainError::Config(c) = e else {
+        return e.to_string();
+    };
+    let flag = match c.field {
+        ConfigField::Lr => "--lr",
+        ConfigField::WeightDecay => "--weight-decay",
+        ConfigField::L2 => "--alpha",
+        ConfigField::Dropout => "--dropout",
+        ConfigField::ValSplit => "--val-split",
+        ConfigField::Epochs => "--epochs",
+        ConfigField::Momentum => "--momentum",
+        ConfigField::Clip => "--clip",
+        ConfigField::Patience => "--patience",
+        ConfigField::StepEpochs => "--step-epochs",
+        ConfigField::StepGamma => "--gamma",
+        _ => return e.to_string(),
+    };
+    format!("{flag} {}", c.requirement())
 }
 
 /// The loss (log scale) and accuracy curves of a run.
