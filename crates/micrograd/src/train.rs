@@ -39,6 +39,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::fmt;
+use std::ops::ControlFlow;
 
 /// The demo's hyper-parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,16 +81,25 @@ impl TrainConfig {
         self.lr_start - (self.lr_start - self.lr_end) * step as f64 / self.steps as f64
     }
 
-    /// Checks that `steps >= 1`, the learning rates are finite and `alpha` is finite and `>= 0`.
+    /// Checks that `steps >= 1`, `lr_start > 0`, `lr_end >= 0` (both finite) and `alpha` is finite and
+    /// `>= 0`.
     pub fn validate(&self) -> Result<(), TrainError> {
         let bad = |m: String| Err(TrainError::Config(m));
         if self.steps == 0 {
             return bad("steps must be at least 1".into());
         }
-        if !self.lr_start.is_finite() || !self.lr_end.is_finite() {
+        if !(self.lr_start.is_finite() && self.lr_start > 0.0) {
             return bad(format!(
-                "learning rates must be finite, got {} and {}",
-                self.lr_start, self.lr_end
+                "lr_start must be a finite number > 0, got {}",
+                self.lr_start
+            ));
+        }
+        // lr_end is where the decay would arrive after the last step: 0 is allowed, every step's
+        // rate is still > 0.
+        if !(self.lr_end.is_finite() && self.lr_end >= 0.0) {
+            return bad(format!(
+                "lr_end must be a finite number >= 0, got {}",
+                self.lr_end
             ));
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
@@ -129,9 +139,9 @@ pub enum TrainError {
     /// The loss (or, with clipping, the gradient norm) of the batch at update step `step` (counted
     /// over all epochs, from 0) in epoch `epoch` was NaN or infinite; that batch made no update.
     NonFiniteBatchLoss {
-        /// The epoch, from 0.
+        /// The epoch, from 0 (shown from 1, as the console counts epochs).
         epoch: usize,
-        /// The update step, from 0.
+        /// The update step, from 0 (shown from 1).
         step: usize,
         /// The loss value.
         loss: f64,
@@ -151,7 +161,9 @@ impl fmt::Display for TrainError {
             ),
             TrainError::NonFiniteBatchLoss { epoch, step, loss } => write!(
                 f,
-                "the loss became {loss} at step {step} (epoch {epoch}); stopped before updating (try a smaller learning rate or --clip)"
+                "the loss became {loss} at update step {} (epoch {}, both counted from 1); stopped before updating (try a smaller learning rate or --clip)",
+                step + 1,
+                epoch + 1
             ),
             TrainError::Shape(m) | TrainError::Config(m) => f.write_str(m),
         }
@@ -969,6 +981,39 @@ pub fn fit(
     config: &FitConfig,
     mut on_epoch: impl FnMut(&EpochRecord),
 ) -> Result<FitReport, TrainError> {
+    fit_until(model, data, config, |r| {
+        on_epoch(r);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`fit`], where `on_epoch` can stop training after any epoch by returning
+/// [`ControlFlow::Break`] (a user's interrupt, for a checkpoint): the report then holds the epochs
+/// run, and with early stopping the best epoch's parameters are restored as usual.
+///
+/// # Errors
+/// As [`fit`].
+///
+/// ```
+/// use micrograd::data::blobs;
+/// use micrograd::nn::MLP;
+/// use micrograd::train::{fit_until, FitConfig};
+/// use std::ops::ControlFlow;
+/// let data = blobs(20, 2, 0.3, 1);
+/// let model = MLP::seeded(2, &[4, 1], 1);
+/// let config = FitConfig { epochs: 50, ..FitConfig::default() };
+/// let report = fit_until(&model, &data, &config, |r| {
+///     if r.epoch == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// })
+/// .unwrap();
+/// assert_eq!(report.epochs.len(), 3);
+/// ```
+pub fn fit_until(
+    model: &MLP,
+    data: &Dataset,
+    config: &FitConfig,
+    mut on_epoch: impl FnMut(&EpochRecord) -> ControlFlow<()>,
+) -> Result<FitReport, TrainError> {
     config.validate()?;
     check_fit_shape(model, data, config.loss)?;
     let (train_rows, val_rows) = split_indices(data.len(), config.val_split, config.seed);
@@ -1058,7 +1103,7 @@ pub fn fit(
             lr,
             steps: step,
         };
-        on_epoch(&record);
+        let flow = on_epoch(&record);
         report.epochs.push(record);
         if let (Some(es), Some((vl, _))) = (stopper.as_mut(), val) {
             let stop = es.update(epoch, vl);
@@ -1069,6 +1114,9 @@ pub fn fit(
                 report.stopped_early = epoch + 1 < config.epochs;
                 break;
             }
+        }
+        if flow.is_break() {
+            break;
         }
     }
     if let (Some(es), Some(best)) = (&stopper, &best_params) {

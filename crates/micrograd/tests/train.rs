@@ -166,4 +166,17 @@ fn shapes_and_configs_are_checked() {
         }
     )
     .contains("finite"));
+    for (lr_start, lr_end) in [(0.0, 0.1), (-1.0, 0.1), (1.0, -0.5)] {
+        let msg = bad(
+            &m,
+            &data,
+            &TrainConfig {
+                lr_start,
+                lr_end,
+                ..c.clone()
+            },
+        );
+        let field = if lr_start > 0.0 { "lr_end" } else { "lr_start" };
+        assert!(msg.starts_with(field), "{msg}");
+    }
 }
