@@ -123,6 +123,14 @@ impl Series {
         }
     }
 
+    /// The same series with x counted from `x0` instead of 0 (epochs from 1).
+    pub fn from_x(mut self, x0: f64) -> Series {
+        for p in &mut self.points {
+            p.0 += x0;
+        }
+        self
+    }
+
     /// Dots at `ys`, `x = 0, 1, 2, ...`.
     pub fn dots(name: impl Into<String>, ys: &[f64], color: RGBColor) -> Series {
         Series {
