@@ -6,7 +6,7 @@
 
 use crate::outln;
 use crate::output::wrote;
-use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
+use crate::plot::{self, Chart, Charts, Regions, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::nn::{Module, MLP};
 use micrograd::train::{train, StepRecord, TrainConfig};
@@ -152,16 +152,16 @@ pub fn run(args: Args) -> Result<()> {
     plot::save(
         &moons_png,
         (760, 640),
-        &DecisionBoundary {
+        &Regions {
             data: &data,
-            score: |x: &[f64]| model.predict(x)[0],
+            outputs: |x: &[f64]| model.predict(x),
             title: format!(
                 "moons: decision boundary after {} steps (accuracy {})",
                 records.len(),
                 percent(last.accuracy)
             ),
             resolution: 200,
-            class_names: ["-1".into(), "+1".into()],
+            class_names: vec!["-1".into(), "+1".into()],
         },
     )?;
     let ours_loss: Vec<f64> = records.iter().map(|r| r.loss).collect();

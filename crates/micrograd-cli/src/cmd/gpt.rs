@@ -425,100 +425,30 @@ fn sample(args: SampleArgs) -> Result<()> {
 // The loss-curve picture
 // ---------------------------------------------------------------------------------------------------
 
-/// Draws the per-step loss (light) and its running mean over 50 steps (bold) to a PNG or SVG file,
+/// Draws the per-step loss (faint) and its running mean over 50 steps (bold) to a PNG or SVG file,
 /// written atomically by [`crate::plot::save`].
 fn plot_losses(path: &Path, losses: &[f64]) -> Result<()> {
+    use crate::plot::{self, Chart, Series};
     let window = 50;
-    let mean: Vec<(f64, f64)> = (0..losses.len())
-        .map(|k| {
-            let lo = (k + 1).saturating_sub(window);
-            let w = &losses[lo..=k];
-            (k as f64, w.iter().sum::<f64>() / w.len() as f64)
-        })
-        .collect();
-    let (lo, hi) = losses
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &l| {
-            (a.min(l), b.max(l))
-        });
-    let pad = 0.05 * (hi - lo).max(1e-3);
-    let curve = LossCurve {
-        losses,
-        mean,
-        y: (lo - pad, hi + pad),
-        x_max: (losses.len().max(2) - 1) as f64,
-        window,
-    };
-    crate::plot::save(path, (900, 500), &curve)
-}
-
-/// microgpt's loss curve: the loss of every step, thin, and its running mean, bold.
-struct LossCurve<'a> {
-    losses: &'a [f64],
-    mean: Vec<(f64, f64)>,
-    y: (f64, f64),
-    x_max: f64,
-    window: usize,
-}
-
-impl crate::plot::Figure for LossCurve<'_> {
-    fn draw<DB: plotters::prelude::DrawingBackend>(
-        &self,
-        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
-    ) -> Result<()> {
-        use plotters::prelude::*;
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing failed: {e}");
-        root.fill(&WHITE).map_err(e)?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "microgpt on micrograd-rs: training loss",
-                ("sans-serif", 24),
+    let chart = Chart {
+        title: "microgpt on micrograd-rs: training loss".into(),
+        x_label: "step (one name per step)".into(),
+        y_label: "loss (nats per character)".into(),
+        series: vec![
+            Series::line("loss of the step's document", losses, plot::PALETTE[1])
+                .width(1)
+                .opacity(0.45),
+            Series::running_mean(
+                format!("mean of the last {window} steps"),
+                losses,
+                window,
+                plot::PALETTE[0],
             )
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..self.x_max, self.y.0..self.y.1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc("step (one name per step)")
-            .y_desc("loss (nats per character)")
-            .label_style(("sans-serif", 14))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
-        chart
-            .draw_series(LineSeries::new(
-                self.losses.iter().enumerate().map(|(k, &l)| (k as f64, l)),
-                RGBColor(120, 160, 220).mix(0.6).stroke_width(1),
-            ))
-            .map_err(e)?
-            .label("loss of the step's document")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RGBColor(120, 160, 220)));
-        chart
-            .draw_series(LineSeries::new(
-                self.mean.iter().copied(),
-                RGBColor(200, 40, 40).stroke_width(3),
-            ))
-            .map_err(e)?
-            .label(format!("mean of the last {} steps", self.window))
-            .legend(|(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 20, y)],
-                    RGBColor(200, 40, 40).stroke_width(3),
-                )
-            });
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
-        Ok(())
-    }
+            .width(3),
+        ],
+        ..Chart::default()
+    };
+    plot::save(path, (900, 500), &chart)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use crate::csv_data;
 use crate::output::{check_outputs, write_atomic, wrote};
-use crate::plot::{self, Chart, Charts, DecisionBoundary, Series};
+use crate::plot::{self, Chart, Charts, Regions, Series};
 use crate::{errln, memory, signals};
 use anyhow::{bail, Context, Result};
 use micrograd::data::{Dataset, LabelEncoding};
@@ -416,9 +416,9 @@ pub fn run(args: Args) -> Result<()> {
         plot::save(
             path,
             (760, 640),
-            &DecisionBoundary {
+            &Regions {
                 data: &data,
-                score: |x: &[f64]| model.predict(x)[0],
+                outputs: |x: &[f64]| model.predict(x),
                 title: format!(
                     "decision boundary after {} steps (accuracy {:.0}%)",
                     records.len(),
@@ -433,10 +433,12 @@ pub fn run(args: Args) -> Result<()> {
                 } else {
                     200
                 },
-                class_names: [0, 1].map(|c| match encoding.decode(c) {
-                    1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
-                    l => l.to_string(),
-                }),
+                class_names: [0, 1]
+                    .map(|c| match encoding.decode(c) {
+                        1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
+                        l => l.to_string(),
+                    })
+                    .to_vec(),
             },
         )?;
         wrote(path, "the decision boundary");

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::csv_data;
 use crate::output::{write_atomic, wrote};
-use crate::plot::{self, Chart, Charts, ClassRegions, DecisionBoundary, Series};
+use crate::plot::{self, Chart, Charts, Regions, Series};
 use crate::{errln, signals};
 use anyhow::{Context, Result};
 use micrograd::data::LabelEncoding;
@@ -163,31 +163,18 @@ pub fn run(args: &Args) -> Result<()> {
             config.loss.name(),
             train_acc * 100.0
         );
-        if model.nout() == 1 {
-            plot::save(
-                path,
-                (760, 640),
-                &DecisionBoundary {
-                    data: &data,
-                    score: |x: &[f64]| model.predict(x)[0],
-                    title,
-                    resolution,
-                    class_names: [names[0].clone(), names[1].clone()],
-                },
-            )?;
-        } else {
-            plot::save(
-                path,
-                (760, 640),
-                &ClassRegions {
-                    data: &data,
-                    outputs: |x: &[f64]| model.predict(x),
-                    title,
-                    resolution,
-                    class_names: names,
-                },
-            )?;
-        }
+        // one output is a score (> 0 means class 1), more are one per class
+        plot::save(
+            path,
+            (760, 640),
+            &Regions {
+                data: &data,
+                outputs: |x: &[f64]| model.predict(x),
+                title,
+                resolution,
+                class_names: names,
+            },
+        )?;
         wrote(path, "the decision regions");
     }
     if let Some(path) = &args.loss_plot {
