@@ -683,3 +683,79 @@ fn help_texts_describe_k_classes_both_loops_and_the_new_flags() {
     assert!(help.contains("or a model saved by"), "{help}");
     assert!(help.contains("--max-memory <BYTES>"), "{help}");
 }
+
+/// Waits until a `.micrograd-` temporary file exists in `dir`.
+#[cfg(unix)]
+fn wait_for_temporary(dir: &Path) {
+    let start = Instant::now();
+    while !files(dir).iter().any(|f| f.starts_with(".micrograd-")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no temporary file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+fn sigint(pid: u32) {
+    assert!(Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+}
+
+/// An output into a FIFO nobody reads is staged in a temporary file (in TMPDIR) and then blocks
+/// opening the FIFO: a signal then must remove the temporary file.
+#[cfg(unix)]
+#[test]
+fn a_signal_while_an_output_is_written_removes_the_temporary_file() {
+    let dir = folder();
+    let d = dir.path();
+    let tmp = d.join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    if !Command::new("mkfifo")
+        .arg(d.join("pipe"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return; // no mkfifo here
+    }
+    let spawn = |args: &[&str]| {
+        micrograd()
+            .args(args)
+            .current_dir(d)
+            .env("TMPDIR", &tmp)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+
+    // outside training: the first signal ends the command
+    let child = spawn(&["data", "gen", "moons", "-o", "pipe"]);
+    wait_for_temporary(&tmp);
+    sigint(child.id());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert_eq!(files(&tmp), Vec::<String>::new());
+
+    // while training: the first signal asks for a checkpoint, a second one ends the command
+    let child = spawn(&["train", "--data", "d.csv", "--steps", "3", "--save", "pipe"]);
+    wait_for_temporary(&tmp);
+    sigint(child.id());
+    std::thread::sleep(Duration::from_millis(300));
+    sigint(child.id());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupt again to quit at once"), "{err}");
+    assert_eq!(files(&tmp), Vec::<String>::new());
+    assert!(
+        !files(d).iter().any(|f| f.starts_with(".micrograd-")),
+        "{:?}",
+        files(d)
+    );
+}
