@@ -452,20 +452,33 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Writes `--trace` of the demo loop (if asked), one JSON line per step record.
 fn write_trace(args: &Args, records: &[StepRecord], what: &str) -> Result<()> {
-    if let Some(path) = &args.trace {
+    write_json_lines(
+        args.trace.as_deref(),
+        records.iter().map(|r| TraceLine {
+            step: r.step,
+            loss: r.loss,
+            accuracy: r.accuracy,
+        }),
+        what,
+    )
+}
+
+/// Writes `lines` as JSON lines to `path` (if given) and reports `wrote PATH (N what)`.
+pub fn write_json_lines<T: serde::Serialize>(
+    path: Option<&Path>,
+    lines: impl ExactSizeIterator<Item = T>,
+    what: &str,
+) -> Result<()> {
+    if let Some(path) = path {
+        let n = lines.len();
         write_atomic(path, |w| {
-            for r in records {
-                let line = TraceLine {
-                    step: r.step,
-                    loss: r.loss,
-                    accuracy: r.accuracy,
-                };
+            for line in lines {
                 serde_json::to_writer(&mut *w, &line)?;
                 w.write_all(b"\n")?;
             }
             Ok(())
         })?;
-        wrote(path, &format!("{} {what}", records.len()));
+        wrote(path, &format!("{n} {what}"));
     }
     Ok(())
 }

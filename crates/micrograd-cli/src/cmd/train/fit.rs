@@ -3,10 +3,10 @@
 
 use super::{
     check_memory, check_min_accuracy, check_plot_features, fit_config, fmt_loss, load_model,
-    new_model, save_checkpoint, save_model, Args,
+    new_model, save_checkpoint, save_model, write_json_lines, Args,
 };
 use crate::csv_data;
-use crate::output::{write_atomic, wrote};
+use crate::output::wrote;
 use crate::plot::{self, Chart, Charts, Regions, Series};
 use crate::{errln, signals};
 use anyhow::{Context, Result};
@@ -186,25 +186,18 @@ pub fn run(args: &Args) -> Result<()> {
 
 /// Writes `--trace` of the general loop (if asked), one JSON line per epoch, epochs from 1.
 fn write_trace(args: &Args, epochs: &[EpochRecord], what: &str) -> Result<()> {
-    if let Some(path) = &args.trace {
-        write_atomic(path, |w| {
-            for r in epochs {
-                let line = EpochTrace {
-                    epoch: r.epoch + 1,
-                    train_loss: r.train_loss,
-                    train_accuracy: r.train_accuracy,
-                    val_loss: r.val_loss,
-                    val_accuracy: r.val_accuracy,
-                    lr: r.lr,
-                };
-                serde_json::to_writer(&mut *w, &line)?;
-                w.write_all(b"\n")?;
-            }
-            Ok(())
-        })?;
-        wrote(path, &format!("{} {what}", epochs.len()));
-    }
-    Ok(())
+    write_json_lines(
+        args.trace.as_deref(),
+        epochs.iter().map(|r| EpochTrace {
+            epoch: r.epoch + 1,
+            train_loss: r.train_loss,
+            train_accuracy: r.train_accuracy,
+            val_loss: r.val_loss,
+            val_accuracy: r.val_accuracy,
+            lr: r.lr,
+        }),
+        what,
+    )
 }
 
 fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &FitConfig) {
