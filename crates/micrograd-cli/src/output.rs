@@ -194,7 +194,8 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<()> {
             dir.display()
         );
     }
-    tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+    // a trial file, registered like every temporary file so that a signal cannot leave it behind
+    Temporary::new(tempfile::Builder::new().prefix(".micrograd-"), dir).map_err(|e| {
         anyhow!(
             "{flag} {}: cannot write in the folder {}: {}",
             path.display(),
