@@ -285,9 +285,11 @@ fn a_non_finite_loss_names_epoch_and_step_and_makes_no_update() {
     assert_eq!(seen.len(), epoch, "every earlier epoch completed");
     assert!(step >= 2 * epoch && step < 2 * epoch + 2);
     assert!(model.parameters().iter().all(|p| p.data().is_finite()));
-    assert!(err
-        .to_string()
-        .contains(&format!("at step {step} (epoch {epoch})")));
+    assert!(err.to_string().contains(&format!(
+        "at update step {} (epoch {}, both counted from 1)",
+        step + 1,
+        epoch + 1
+    )));
 }
 
 #[test]

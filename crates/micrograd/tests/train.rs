@@ -183,15 +183,29 @@ fn shapes_and_configs_are_checked() {
         e,
         TrainError::Config(ConfigError {
             field: ConfigField::LrEnd,
-            bound: Bound::BothFinite {
-                lr_start: 1.0,
-                lr_end: f64::INFINITY
+            bound: Bound::NonNegative {
+                found: f64::INFINITY
             }
         })
     );
     assert_eq!(
         e.to_string(),
-        "learning rates must be finite, got 1 and inf"
+        "lr_end must be a finite number >= 0, got inf"
+    );
+    let e = err(TrainConfig {
+        lr_start: -1.0,
+        ..c.clone()
+    });
+    assert_eq!(
+        e,
+        TrainError::Config(ConfigError {
+            field: ConfigField::LrStart,
+            bound: Bound::Positive { found: -1.0 }
+        })
+    );
+    assert_eq!(
+        e.to_string(),
+        "lr_start must be a finite number > 0, got -1"
     );
     let e = err(TrainConfig {
         steps: 0,
@@ -217,4 +231,17 @@ fn shapes_and_configs_are_checked() {
         })
     );
     assert_eq!(e.to_string(), "alpha must be finite and >= 0, got -1");
+    for (lr_start, lr_end) in [(0.0, 0.1), (-1.0, 0.1), (1.0, -0.5)] {
+        let msg = bad(
+            &m,
+            &data,
+            &TrainConfig {
+                lr_start,
+                lr_end,
+                ..c.clone()
+            },
+        );
+        let field = if lr_start > 0.0 { "lr_end" } else { "lr_start" };
+        assert!(msg.starts_with(field), "{msg}");
+    }
 }

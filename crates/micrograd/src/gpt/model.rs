@@ -44,6 +44,9 @@ impl GptConfig {
     /// let bad = GptConfig { n_head: 3, ..GptConfig::MICROGPT };
     /// assert_eq!(bad.validate().unwrap_err().to_string(),
     ///            "n_head: n_embd (16) is not a multiple of n_head (3)");
+    /// let long = GptConfig { block_size: 1 << 17, ..GptConfig::MICROGPT };
+    /// assert_eq!(long.validate().unwrap_err().to_string(),
+    ///            "block_size: 131072 is too large (at most 65536)");
     /// ```
     pub fn validate(&self) -> Result<(), GptError> {
         let err = |field, message: String| Err(GptError::Config { field, message });
@@ -66,11 +69,14 @@ impl GptConfig {
             );
         }
         // Keep every matrix well inside memory and the tape's u32 indices.
-        if self.n_embd > 4096 || self.n_layer > 1024 || self.block_size > 1 << 16 {
-            return err(
-                "n_embd",
-                "the model is too large (n_embd ≤ 4096, n_layer ≤ 1024, block_size ≤ 65536)".into(),
-            );
+        for (field, value, max) in [
+            ("n_embd", self.n_embd, 4096),
+            ("n_layer", self.n_layer, 1024),
+            ("block_size", self.block_size, 1 << 16),
+        ] {
+            if value > max {
+                return err(field, format!("{value} is too large (at most {max})"));
+            }
         }
         Ok(())
     }

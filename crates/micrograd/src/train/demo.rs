@@ -35,8 +35,8 @@
 //! assert!(records[19].loss < records[0].loss);
 //! ```
 
-use super::error::{at_least_one, non_negative};
-use super::{Bound, ConfigError, ConfigField, TrainError};
+use super::error::{at_least_one, non_negative, positive};
+use super::{ConfigField, TrainError};
 use crate::data::Dataset;
 use crate::engine::{Mark, Tape, Value};
 use crate::loss;
@@ -83,20 +83,14 @@ impl TrainConfig {
         self.lr_start - (self.lr_start - self.lr_end) * step as f64 / self.steps as f64
     }
 
-    /// Checks that `steps >= 1`, the learning rates are finite and `alpha` is finite and `>= 0`.
+    /// Checks that `steps >= 1`, `lr_start > 0`, `lr_end >= 0` (both finite) and `alpha` is finite and
+    /// `>= 0`.
     pub fn validate(&self) -> Result<(), TrainError> {
         at_least_one(ConfigField::Steps, self.steps)?;
-        let (lr_start, lr_end) = (self.lr_start, self.lr_end);
-        if !lr_start.is_finite() || !lr_end.is_finite() {
-            return Err(TrainError::Config(ConfigError {
-                field: if lr_start.is_finite() {
-                    ConfigField::LrEnd
-                } else {
-                    ConfigField::LrStart
-                },
-                bound: Bound::BothFinite { lr_start, lr_end },
-            }));
-        }
+        positive(ConfigField::LrStart, self.lr_start)?;
+        // lr_end is where the decay would arrive after the last step: 0 is allowed, every step's
+        // rate is still > 0.
+        non_negative(ConfigField::LrEnd, self.lr_end)?;
         non_negative(ConfigField::Alpha, self.alpha)?;
         Ok(())
     }

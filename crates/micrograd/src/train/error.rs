@@ -16,9 +16,9 @@ pub enum TrainError {
     /// The loss (or, with clipping, the gradient norm) of the batch at update step `step` (counted
     /// over all epochs, from 0) in epoch `epoch` was NaN or infinite; that batch made no update.
     NonFiniteBatchLoss {
-        /// The epoch, from 0.
+        /// The epoch, from 0 (shown from 1, as the console counts epochs).
         epoch: usize,
-        /// The update step, from 0.
+        /// The update step, from 0 (shown from 1).
         step: usize,
         /// The loss value.
         loss: f64,
@@ -43,7 +43,9 @@ impl fmt::Display for TrainError {
             ),
             TrainError::NonFiniteBatchLoss { epoch, step, loss } => write!(
                 f,
-                "the loss became {loss} at step {step} (epoch {epoch}); stopped before updating (try a smaller learning rate or --clip)"
+                "the loss became {loss} at update step {} (epoch {}, both counted from 1); stopped before updating (try a smaller learning rate or --clip)",
+                step + 1,
+                epoch + 1
             ),
             TrainError::StepsExhausted { steps } => {
                 write!(f, "all {steps} planned steps are done")
@@ -130,13 +132,6 @@ pub enum ConfigField {
 pub enum Bound {
     /// A count must be at least 1 (it is 0).
     AtLeastOne,
-    /// The demo loop's two learning rates must both be finite (they are checked together).
-    BothFinite {
-        /// `lr_start`.
-        lr_start: f64,
-        /// `lr_end`.
-        lr_end: f64,
-    },
     /// A number must be finite and > 0.
     Positive {
         /// The value.
@@ -168,7 +163,6 @@ impl ConfigError {
     pub fn subject(&self) -> String {
         use ConfigField as F;
         let name = match (self.field, self.bound) {
-            (_, Bound::BothFinite { .. }) => "learning rates",
             (F::ValSplit, Bound::LeavesTraining { found, .. }) => {
                 return format!("a validation split of {found}");
             }
@@ -207,9 +201,6 @@ impl ConfigError {
                 "must be at least 1 epoch".to_string()
             }
             Bound::AtLeastOne => "must be at least 1".to_string(),
-            Bound::BothFinite { lr_start, lr_end } => {
-                format!("must be finite, got {lr_start} and {lr_end}")
-            }
             Bound::Positive { found } if spelled_out => {
                 format!("must be a finite number > 0, got {found}")
             }

@@ -12,6 +12,7 @@ use crate::nn::{Dropout, Module, MLP};
 use crate::optim::{clip_grad_norm, Adam, AdamW, Optimizer, Schedule, Sgd};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use std::ops::ControlFlow;
 
 /// The optimizer [`fit`] builds (from [`crate::optim`], PyTorch's default betas and eps for Adam).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -348,6 +349,39 @@ pub fn fit(
     config: &FitConfig,
     mut on_epoch: impl FnMut(&EpochRecord),
 ) -> Result<FitReport, TrainError> {
+    fit_until(model, data, config, |r| {
+        on_epoch(r);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`fit`], where `on_epoch` can stop training after any epoch by returning
+/// [`ControlFlow::Break`] (a user's interrupt, for a checkpoint): the report then holds the epochs
+/// run, and with early stopping the best epoch's parameters are restored as usual.
+///
+/// # Errors
+/// As [`fit`].
+///
+/// ```
+/// use micrograd::data::blobs;
+/// use micrograd::nn::MLP;
+/// use micrograd::train::{fit_until, FitConfig};
+/// use std::ops::ControlFlow;
+/// let data = blobs(20, 2, 0.3, 1);
+/// let model = MLP::seeded(2, &[4, 1], 1);
+/// let config = FitConfig { epochs: 50, ..FitConfig::default() };
+/// let report = fit_until(&model, &data, &config, |r| {
+///     if r.epoch == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// })
+/// .unwrap();
+/// assert_eq!(report.epochs.len(), 3);
+/// ```
+pub fn fit_until(
+    model: &MLP,
+    data: &Dataset,
+    config: &FitConfig,
+    mut on_epoch: impl FnMut(&EpochRecord) -> ControlFlow<()>,
+) -> Result<FitReport, TrainError> {
     config.validate()?;
     check_fit_shape(model, data, config.loss)?;
     let (train_rows, val_rows) = split_indices(data.len(), config.val_split, config.seed);
@@ -439,7 +473,7 @@ pub fn fit(
             lr,
             steps: step,
         };
-        on_epoch(&record);
+        let flow = on_epoch(&record);
         report.epochs.push(record);
         if let (Some(es), Some((vl, _))) = (stopper.as_mut(), val) {
             let stop = es.update(epoch, vl);
@@ -450,6 +484,9 @@ pub fn fit(
                 report.stopped_early = epoch + 1 < config.epochs;
                 break;
             }
+        }
+        if flow.is_break() {
+            break;
         }
     }
     if let (Some(es), Some(best)) = (&stopper, &best_params) {

@@ -76,4 +76,6 @@ pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
 pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
-pub use fit::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind};
+pub use fit::{
+    evaluate, fit, fit_until, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind,
+};
