@@ -36,7 +36,7 @@
 //! `MulConst` node, not a leaf and a product), which is also how the graph picture shows it. The one
 //! exception is a number raised to a value (`2^x`): the number becomes a leaf labelled with it.
 
-use crate::engine::Value;
+use crate::engine::{Op, Value};
 use std::fmt;
 use std::str::FromStr;
 
@@ -46,36 +46,48 @@ use std::str::FromStr;
 /// the token that went one level too deep.
 pub const MAX_DEPTH: usize = 200;
 
-/// A function of the language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Function {
-    /// `relu(x) = max(0, x)`
-    Relu,
-    /// `tanh(x)`
-    Tanh,
-    /// `exp(x) = e^x`
-    Exp,
-    /// `log(x) = ln x` (natural logarithm)
-    Log,
-    /// `sigmoid(x) = 1 / (1 + e^-x)`
-    Sigmoid,
-    /// `sqrt(x) = √x`
-    Sqrt,
-    /// `abs(x) = |x|`
-    Abs,
+/// From the op table (`engine/ops.rs`): the calculator's functions are the table's ops with a
+/// `calc` name, in the table's order.
+macro_rules! calculator_functions {
+    (
+        unary {
+            $( $(#[$m:meta])* $U:ident $sym:literal $(fn $method:ident $(calc $name:literal)?)?
+               $(draw $draw:literal)? |$x:ident| $f:expr, |$dx:ident, $dy:ident| $d:expr; )*
+        }
+        $($other_sections:tt)*
+    ) => {
+        /// A function of the language: one of the engine's ops, by its name in the op table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Function {
+            $( $( $(
+                #[doc = concat!("`", $name, "(x)`: [`Value::", stringify!($method), "`]")]
+                $U,
+            )? )? )*
+        }
+
+        impl Function {
+            /// Each function with its name, its op and its `Value` method, in the table's order
+            /// (which is also the order of `Function`'s variants).
+            const TABLE: &'static [(Function, &'static str, Op, fn(Value) -> Value)] = &[
+                $( $( $( (Function::$U, $name, Op::$U, Value::$method), )? )? )*
+            ];
+        }
+    };
 }
+
+crate::engine::op_table!(calculator_functions);
 
 impl Function {
     /// Every function, in the order the documentation lists them.
-    pub const ALL: [Function; 7] = [
-        Function::Relu,
-        Function::Tanh,
-        Function::Exp,
-        Function::Log,
-        Function::Sigmoid,
-        Function::Sqrt,
-        Function::Abs,
-    ];
+    pub const ALL: [Function; Function::TABLE.len()] = {
+        let mut all = [Function::TABLE[0].0; Function::TABLE.len()];
+        let mut k = 1;
+        while k < all.len() {
+            all[k] = Function::TABLE[k].0;
+            k += 1;
+        }
+        all
+    };
 
     /// The function's name in expressions.
     ///
@@ -83,15 +95,7 @@ impl Function {
     /// assert_eq!(micrograd::expr::Function::Sigmoid.name(), "sigmoid");
     /// ```
     pub fn name(self) -> &'static str {
-        match self {
-            Function::Relu => "relu",
-            Function::Tanh => "tanh",
-            Function::Exp => "exp",
-            Function::Log => "log",
-            Function::Sigmoid => "sigmoid",
-            Function::Sqrt => "sqrt",
-            Function::Abs => "abs",
-        }
+        Function::TABLE[self as usize].1
     }
 
     /// The function called `name` (exact, lower case), if any.
@@ -105,43 +109,19 @@ impl Function {
         Function::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// Applies the function to a value, recording it on the tape (same as `x.tanh()` etc.).
-    pub fn apply(self, x: Value) -> Value {
-        match self {
-            Function::Relu => x.relu(),
-            Function::Tanh => x.tanh(),
-            Function::Exp => x.exp(),
-            Function::Log => x.log(),
-            Function::Sigmoid => x.sigmoid(),
-            Function::Sqrt => x.sqrt(),
-            Function::Abs => x.abs(),
-        }
+    /// The engine op the function is.
+    pub(crate) fn op(self) -> Op {
+        Function::TABLE[self as usize].2
     }
 
-    /// The same function on a plain number (same formulas as the engine's ops).
+    /// Applies the function to a value, recording it on the tape (same as `x.tanh()` etc.).
+    pub fn apply(self, x: Value) -> Value {
+        (Function::TABLE[self as usize].3)(x)
+    }
+
+    /// The same function on a plain number (the engine op's own formula).
     fn apply_f64(self, x: f64) -> f64 {
-        match self {
-            Function::Relu => {
-                if x > 0.0 {
-                    x
-                } else {
-                    0.0
-                }
-            }
-            Function::Tanh => x.tanh(),
-            Function::Exp => x.exp(),
-            Function::Log => x.ln(),
-            Function::Sigmoid => {
-                if x >= 0.0 {
-                    1.0 / (1.0 + (-x).exp())
-                } else {
-                    let e = x.exp();
-                    e / (1.0 + e)
-                }
-            }
-            Function::Sqrt => x.sqrt(),
-            Function::Abs => x.abs(),
-        }
+        self.op().forward_f64(x)
     }
 }
 

@@ -6,7 +6,7 @@
 use super::access::panic_in_tape;
 use super::cold;
 use super::kernels::{back_dot, back_dot_range, back_sum};
-use super::ops::{op_table, pow_da, pow_db, sign, Op};
+use super::ops::{op_table, pow_da, pow_db, sign, Kind};
 use super::storage::{Meta, TapeInner};
 use super::value::Value;
 
@@ -83,11 +83,11 @@ macro_rules! dispatch {
     (
         $op:expr, hot: { $($after_hot:tt)* }, others: { $($others:tt)* }
         unary {
-            $( $(#[$um:meta])* $U:ident $usym:literal
-               |$x:ident| $uf:expr, |$dx:ident, $dy:ident| $ud:expr; )*
+            $( $(#[$um:meta])* $U:ident $usym:literal $(fn $umethod:ident $(calc $calc:literal)?)?
+               $(draw $udraw:literal)? |$x:ident| $uf:expr, |$dx:ident, $dy:ident| $ud:expr; )*
         }
         scalar {
-            $( $(#[$sm:meta])* $S:ident $ssym:literal
+            $( $(#[$sm:meta])* $S:ident $ssym:literal draw $sdraw:literal
                |$sx:ident, $c:ident| $sf:expr, |$sdx:ident, $dc:ident, $sdy:ident| $sd:expr; )*
         }
         binary {
@@ -95,23 +95,23 @@ macro_rules! dispatch {
                 $( $(#[$hm:meta])* $H:ident $hsym:literal
                    |$ha:ident, $hb:ident| $hf:expr, |$hda:ident, $hdb:ident, $hdz:ident| $hd:expr; )*
             }
-            $( $(#[$bm:meta])* $B:ident $bsym:literal
+            $( $(#[$bm:meta])* $B:ident $bsym:literal $(fn $bmethod:ident)? $(draw $bdraw:literal)?
                |$a:ident, $b:ident| $bf:expr, |$da:ident, $db:ident, $dz:ident| $bd:expr; )*
         }
     ) => {
         if $op.is_hot() {
             match $op {
-                $( Op::$H => binary!(|$hda, $hdb, $hdz| $hd), )*
+                $( Kind::$H => binary!(|$hda, $hdb, $hdz| $hd), )*
                 _ => unreachable!(),
             }
             $($after_hot)*
         }
         match $op {
             $($others)*
-            $( Op::$U => unary!(|$dx, $dy| $ud), )*
-            $( Op::$S => scalar!(|$sdx, $dc, $sdy| $sd), )*
-            $( Op::$H => unreachable!(), )*
-            $( Op::$B => binary!(|$da, $db, $dz| $bd), )*
+            $( Kind::$U => unary!(|$dx, $dy| $ud), )*
+            $( Kind::$S => scalar!(|$sdx, $dc, $sdy| $sd), )*
+            $( Kind::$H => unreachable!(), )*
+            $( Kind::$B => binary!(|$da, $db, $dz| $bd), )*
         }
     };
 }
@@ -270,8 +270,8 @@ fn propagate(
                 continue;
             },
             others: {
-                Op::Leaf => continue,
-                Op::Sum | Op::Dot | Op::Affine | Op::DotRange => {
+                Kind::Leaf => continue,
+                Kind::Sum | Kind::Dot | Kind::Affine | Kind::DotRange => {
                     // (these write their inputs' adjoints directly: put the cached one back, and
                     // cache this node's own, which nothing below writes to; the carry may be stale)
                     set!(c, cv);
@@ -279,16 +279,16 @@ fn propagate(
                     carry.0 = NONE;
                     let (s, len) = (n.a as usize, n.b as usize);
                     match n.op {
-                        Op::Sum => back_sum(&extra[s..s + len], adj, g),
-                        Op::DotRange => {
+                        Kind::Sum => back_sum(&extra[s..s + len], adj, g),
+                        Kind::DotRange => {
                             let (x0, len) = (extra[len] as usize, extra[len + 1] as usize);
                             back_dot_range(data, adj, g, s, x0, len);
                         }
-                        op => back_dot(data, &extra[s..s + len], adj, g, op == Op::Affine),
+                        op => back_dot(data, &extra[s..s + len], adj, g, op == Kind::Affine),
                     }
                 }
                 // The derivative f'(x) was evaluated when the node was created.
-                Op::Custom => add_to!(input!(n.a), g * consts[n.b as usize]),
+                Kind::Custom => add_to!(input!(n.a), g * consts[n.b as usize]),
             }
         ));
         lowest_interior = i;

@@ -83,8 +83,8 @@ mod tests;
 mod value;
 
 pub use operators::Exponent;
-pub(crate) use ops::sigmoid;
 pub use ops::Op;
+pub(crate) use ops::{op_table, sigmoid};
 pub use tape::{Mark, Tape};
 pub use value::Value;
 

@@ -2,7 +2,7 @@
 //! [`Exponent`] (what [`Value::pow`] accepts), `Sum` and `Product` of iterators, the conversions, and
 //! `Display`/`Debug`.
 
-use super::ops::Op;
+use super::ops::Kind;
 use super::value::Value;
 use std::fmt;
 use std::iter::{Product, Sum};
@@ -24,21 +24,21 @@ mod sealed {
 impl Exponent for f64 {
     #[inline]
     fn pow_of(self, base: Value) -> Value {
-        base.scalar::<{ Op::PowConst as u8 }>(self)
+        base.scalar::<{ Kind::PowConst as u8 }>(self)
     }
 }
 
 impl Exponent for i32 {
     #[inline]
     fn pow_of(self, base: Value) -> Value {
-        base.scalar::<{ Op::PowConst as u8 }>(self as f64)
+        base.scalar::<{ Kind::PowConst as u8 }>(self as f64)
     }
 }
 
 impl Exponent for Value {
     #[inline]
     fn pow_of(self, base: Value) -> Value {
-        base.binary::<{ Op::Pow as u8 }>(self)
+        base.binary::<{ Kind::Pow as u8 }>(self)
     }
 }
 
@@ -132,48 +132,48 @@ binary_operator!(
     add,
     AddAssign,
     add_assign,
-    Op::Add,
-    |v, c| v.scalar::<{ Op::AddConst as u8 }>(c),
-    |c, v| v.scalar::<{ Op::AddConst as u8 }>(c)
+    Kind::Add,
+    |v, c| v.scalar::<{ Kind::AddConst as u8 }>(c),
+    |c, v| v.scalar::<{ Kind::AddConst as u8 }>(c)
 );
 binary_operator!(
     Sub,
     sub,
     SubAssign,
     sub_assign,
-    Op::Sub,
-    |v, c| v.scalar::<{ Op::AddConst as u8 }>(-c),
-    |c, v| v.scalar::<{ Op::ConstSub as u8 }>(c)
+    Kind::Sub,
+    |v, c| v.scalar::<{ Kind::AddConst as u8 }>(-c),
+    |c, v| v.scalar::<{ Kind::ConstSub as u8 }>(c)
 );
 binary_operator!(
     Mul,
     mul,
     MulAssign,
     mul_assign,
-    Op::Mul,
-    |v, c| v.scalar::<{ Op::MulConst as u8 }>(c),
-    |c, v| v.scalar::<{ Op::MulConst as u8 }>(c)
+    Kind::Mul,
+    |v, c| v.scalar::<{ Kind::MulConst as u8 }>(c),
+    |c, v| v.scalar::<{ Kind::MulConst as u8 }>(c)
 );
 binary_operator!(
     Div,
     div,
     DivAssign,
     div_assign,
-    Op::Div,
-    |v, c| v.scalar::<{ Op::DivConst as u8 }>(c),
-    |c, v| v.scalar::<{ Op::ConstDiv as u8 }>(c)
+    Kind::Div,
+    |v, c| v.scalar::<{ Kind::DivConst as u8 }>(c),
+    |c, v| v.scalar::<{ Kind::ConstDiv as u8 }>(c)
 );
 
 impl Neg for Value {
     type Output = Value;
     #[inline]
     fn neg(self) -> Value {
-        self.unary::<{ Op::Neg as u8 }>()
+        self.unary::<{ Kind::Neg as u8 }>()
     }
 }
 
 impl Sum for Value {
-    /// One n-ary [`Op::Sum`] node (see [`Value::sum`]).
+    /// One n-ary [`Op::Sum`](super::Op::Sum) node (see [`Value::sum`]).
     fn sum<I: Iterator<Item = Value>>(iter: I) -> Value {
         Value::sum(iter)
     }

@@ -8,7 +8,7 @@
 
 use super::access::panic_in_tape;
 use super::handles::Handles;
-use super::ops::Op;
+use super::ops::Kind;
 use super::tape::Mark;
 use super::value::Value;
 use super::{MAX_NODES, NO_INPUT};
@@ -25,7 +25,7 @@ pub(super) struct Meta {
     /// Second input (binary ops), the index of the op's constant in `consts` (scalar ops, `Custom`), or
     /// the item count (n-ary ops).
     pub(super) b: u32,
-    pub(super) op: Op,
+    pub(super) op: Kind,
 }
 
 pub(super) struct TapeInner {
@@ -155,7 +155,7 @@ impl TapeInner {
             let spare = Meta {
                 a: NO_INPUT,
                 b: NO_INPUT,
-                op: Op::Leaf,
+                op: Kind::Leaf,
             };
             self.data.resize(n, 0.0);
             self.meta.resize(n, spare);
@@ -169,7 +169,7 @@ impl TapeInner {
 
     /// Appends a node.
     #[inline(always)]
-    pub(super) fn push(&mut self, op: Op, data: f64, a: u32, b: u32) -> Value {
+    pub(super) fn push(&mut self, op: Kind, data: f64, a: u32, b: u32) -> Value {
         // (read before the writes below, which the compiler cannot tell apart from writes to `self`)
         let (idx, key) = (self.len, self.handles.key_for(self.len));
         // (the value goes through the rare call instead of being saved around it)
@@ -197,7 +197,7 @@ impl TapeInner {
             std::ptr::addr_of_mut!((*m).op).write(op);
             *self.grad.get_unchecked_mut(idx) = 0.0;
         }
-        if op == Op::Leaf && self.leaf_prefix == idx {
+        if op == Kind::Leaf && self.leaf_prefix == idx {
             self.leaf_prefix = idx + 1;
         }
         self.len = idx + 1;
@@ -236,11 +236,11 @@ impl TapeInner {
         if ranges && !w.is_empty() {
             let k = self.extra.len();
             self.extra.extend([x[0].idx(), x.len() as u32]);
-            return self.push(Op::DotRange, acc, w[0].idx(), k as u32);
+            return self.push(Kind::DotRange, acc, w[0].idx(), k as u32);
         }
         let from = self.extra.len();
         self.push_pairs(w, x);
-        self.push(Op::Dot, acc, from as u32, 2 * w.len() as u32)
+        self.push(Kind::Dot, acc, from as u32, 2 * w.len() as u32)
     }
 
     /// Appends the inputs of a dot product to `extra` as pairs `w0, x0, w1, x1, ...`.

@@ -5,14 +5,14 @@
 use super::access::with_tape;
 use super::kernels::{consecutive, dot4_of, dot4_slices, dot_of, dot_slices, sum_of};
 use super::operators::Exponent;
-use super::ops::Op;
+use super::ops::{Kind, Op};
 use super::NO_INPUT;
 use std::marker::PhantomData;
 
 /// A scalar in a computation graph: micrograd's `Value`.
 ///
 /// A `Value` is a small `Copy` handle (16 bytes: the node's index, an epoch, and a copy of the node's
-/// value) to a node on the current thread's [`Tape`], so
+/// value) to a node on the current thread's [`Tape`](super::Tape), so
 /// expressions need no `.clone()` and no `&`. Arithmetic works between Values and with `f64` on either
 /// side; every result is a new node that remembers its operation and inputs.
 ///
@@ -90,15 +90,15 @@ impl Value {
     /// A new leaf holding `data`, with gradient 0.
     #[inline]
     pub fn new(data: f64) -> Value {
-        with_tape(|t| t.push(Op::Leaf, data, NO_INPUT, NO_INPUT))
+        with_tape(|t| t.push(Kind::Leaf, data, NO_INPUT, NO_INPUT))
     }
 
-    // The constructors take the op as a const generic (`{ Op::Tanh as u8 }`), so that each op gets its own
+    // The constructors take the op as a const generic (`{ Kind::Tanh as u8 }`), so that each op gets its own
     // inlined copy with the forward formula known at compile time.
 
     #[inline(always)]
     pub(super) fn unary<const OP: u8>(self) -> Value {
-        let op = const { Op::from_code(OP) };
+        let op = const { Kind::from_code(OP) };
         with_tape(|t| {
             let x = t.data(self);
             t.push(op, op.unary_forward(x), self.idx(), NO_INPUT)
@@ -107,7 +107,7 @@ impl Value {
 
     #[inline(always)]
     pub(super) fn scalar<const OP: u8>(self, c: f64) -> Value {
-        let op = const { Op::from_code(OP) };
+        let op = const { Kind::from_code(OP) };
         with_tape(|t| {
             t.room_for_constant();
             let x = t.data(self);
@@ -118,7 +118,7 @@ impl Value {
 
     #[inline(always)]
     pub(super) fn binary<const OP: u8>(self, other: Value) -> Value {
-        let op = const { Op::from_code(OP) };
+        let op = const { Kind::from_code(OP) };
         with_tape(|t| {
             let (a, b) = (t.data(self), t.data(other));
             t.push(op, op.binary_forward(a, b), self.idx(), other.idx())
@@ -140,7 +140,7 @@ impl Value {
     /// Overwrites the forward value (an optimizer step on a parameter). Nodes already computed from this
     /// one are not recomputed. Every copy of this handle, and every other handle to the node, sees the
     /// new value from now on (a write may begin a new epoch, which counts towards the limit described
-    /// at [`Tape::rewind`]).
+    /// at [`Tape::rewind`](super::Tape::rewind)).
     #[inline]
     pub fn set_data(self, data: f64) {
         with_tape(|t| {
@@ -154,7 +154,7 @@ impl Value {
     pub fn set_grad(self, grad: f64) {
         with_tape(|t| {
             *t.grad_mut(self) = grad;
-            if t.meta[self.idx() as usize].op != Op::Leaf && grad != 0.0 {
+            if t.meta[self.idx() as usize].op != Kind::Leaf && grad != 0.0 {
                 t.mark_dirty(self.idx(), self.idx());
             }
         })
@@ -173,7 +173,7 @@ impl Value {
     /// (including `self`, whose gradient grows by 1), by the chain rule in reverse topological order.
     ///
     /// Gradients **accumulate**, as with micrograd's `+=`: call it twice without zeroing and every
-    /// gradient doubles. Zero them with [`Value::zero_grad`] (per value), [`Tape::zero_grad`] (all) or
+    /// gradient doubles. Zero them with [`Value::zero_grad`] (per value), [`Tape::zero_grad`](super::Tape::zero_grad) (all) or
     /// `Module::zero_grad` in `nn`. A value used along several paths gets the sum over all of them.
     /// Nodes that `self` does not depend on are untouched. Iterative, so any depth works.
     ///
@@ -186,10 +186,7 @@ impl Value {
 
     /// The operation that produced this value.
     pub fn op(self) -> Op {
-        with_tape(|t| match t.meta(self).op {
-            Op::DotRange => Op::Dot,
-            op => op,
-        })
+        with_tape(|t| t.meta(self).op.op())
     }
 
     /// The values this one was computed from, in order (for [`Value::dot`]: `w0, x0, w1, x1, ...`;
@@ -198,13 +195,13 @@ impl Value {
         with_tape(|t| {
             let n = t.meta(self);
             let ids: Vec<u32> = match n.op {
-                Op::Leaf => vec![],
-                Op::DotRange => {
+                Kind::Leaf => vec![],
+                Kind::DotRange => {
                     let k = n.b as usize;
                     let (x0, len) = (t.extra[k], t.extra[k + 1]);
                     (0..len).flat_map(|j| [n.a + j, x0 + j]).collect()
                 }
-                Op::Sum | Op::Dot | Op::Affine => {
+                Kind::Sum | Kind::Dot | Kind::Affine => {
                     let (s, len) = (n.a as usize, n.b as usize);
                     t.extra[s..s + len].to_vec()
                 }
@@ -256,49 +253,8 @@ impl Value {
         })
     }
 
-    /// `max(0, x)`. The derivative is 1 for x > 0 and 0 for x ≤ 0 (so 0 at 0, as in micrograd).
-    #[inline]
-    pub fn relu(self) -> Value {
-        self.unary::<{ Op::Relu as u8 }>()
-    }
-
-    /// `tanh(x)`, in [-1, 1] for every finite x (no overflow for |x| up to `f64::MAX`); derivative
-    /// `1 - tanh(x)²`, which underflows to exactly 0 for |x| ≳ 19.
-    #[inline]
-    pub fn tanh(self) -> Value {
-        self.unary::<{ Op::Tanh as u8 }>()
-    }
-
-    /// `e^x`; overflows to `inf` for x > 709.78 (and its derivative with it).
-    #[inline]
-    pub fn exp(self) -> Value {
-        self.unary::<{ Op::Exp as u8 }>()
-    }
-
-    /// Natural logarithm `ln x`: `-inf` at 0, NaN for x < 0; derivative `1/x`.
-    #[inline]
-    pub fn log(self) -> Value {
-        self.unary::<{ Op::Log as u8 }>()
-    }
-
-    /// The logistic function `1/(1 + e^-x)`, computed without overflow for any x; derivative
-    /// `σ(x)(1 - σ(x))`.
-    #[inline]
-    pub fn sigmoid(self) -> Value {
-        self.unary::<{ Op::Sigmoid as u8 }>()
-    }
-
-    /// `√x`: NaN for x < 0; the derivative `1/(2√x)` is `+inf` at 0.
-    #[inline]
-    pub fn sqrt(self) -> Value {
-        self.unary::<{ Op::Sqrt as u8 }>()
-    }
-
-    /// `|x|`; derivative `sign(x)`, taken as 0 at 0.
-    #[inline]
-    pub fn abs(self) -> Value {
-        self.unary::<{ Op::Abs as u8 }>()
-    }
+    // (the table's ops with a method of their own, `relu` to `abs`, `max` and `min`, get it from
+    // the op table: see `ops.rs`)
 
     /// `self` raised to a power: an `f64` (or integer) exponent, as micrograd's `x**k`, or a `Value`.
     ///
@@ -323,16 +279,6 @@ impl Value {
         exponent.pow_of(self)
     }
 
-    /// `max(self, other)`; the gradient goes to `self` on ties.
-    pub fn max(self, other: impl Into<Value>) -> Value {
-        self.binary::<{ Op::Max as u8 }>(other.into())
-    }
-
-    /// `min(self, other)`; the gradient goes to `self` on ties.
-    pub fn min(self, other: impl Into<Value>) -> Value {
-        self.binary::<{ Op::Min as u8 }>(other.into())
-    }
-
     /// A user-defined unary operation: `f` gives the value and `df` its derivative, both evaluated once,
     /// now, at `self.data()`. The node stores `f'(x)`, so no closure is kept.
     ///
@@ -351,7 +297,7 @@ impl Value {
             t.check(self);
             t.room_for_constant();
             let k = t.constant(d);
-            t.push(Op::Custom, y, self.idx(), k)
+            t.push(Kind::Custom, y, self.idx(), k)
         })
     }
 
@@ -382,7 +328,7 @@ impl Value {
             let start = t.extra.len();
             t.extra.extend(items.iter().map(|v| v.idx()));
             let len = t.extra.len() - start;
-            t.push(Op::Sum, acc, start as u32, len as u32)
+            t.push(Kind::Sum, acc, start as u32, len as u32)
         })
     }
 
@@ -501,7 +447,7 @@ impl Value {
             t.extra.push(b.idx());
             t.push_pairs(w, x);
             let len = t.extra.len() - start;
-            t.push(Op::Affine, acc, start as u32, len as u32)
+            t.push(Kind::Affine, acc, start as u32, len as u32)
         })
     }
 }
