@@ -42,4 +42,4 @@ pub mod optim;
 pub mod train;
 pub mod viz;
 
-pub use engine::{Exponent, Mark, Op, Tape, Value};
+pub use engine::{Exponent, Mark, Op, Tape, TapeFull, Value};

@@ -85,7 +85,7 @@ mod value;
 pub use operators::Exponent;
 pub use ops::Op;
 pub(crate) use ops::{op_table, sigmoid};
-pub use tape::{Mark, Tape};
+pub use tape::{Mark, Tape, TapeFull};
 pub use value::Value;
 
 /// Marks "no input" in a node's input slot (leaves).

@@ -9,7 +9,7 @@
 use super::access::panic_in_tape;
 use super::handles::Handles;
 use super::ops::Kind;
-use super::tape::Mark;
+use super::tape::{Mark, TapeFull};
 use super::value::Value;
 use super::{MAX_NODES, NO_INPUT};
 use std::collections::BTreeMap;
@@ -128,10 +128,8 @@ impl TapeInner {
     }
 
     /// Makes room for at least `min_nodes` nodes (and at least double the current number, never more
-    /// than `MAX_NODES`), and for one more constant.
-    ///
-    /// `data`, `meta` and `grad` stay equally long whatever happens (`push` writes unchecked on that
-    /// ground): all three reserve first, and a failure panics before any of them is resized.
+    /// than `MAX_NODES`), and for one more constant. Panics if the tape cannot grow that far (see
+    /// `try_reserve` for the fallible form).
     #[cold]
     #[inline(never)]
     pub(super) fn grow(&mut self, min_nodes: usize) {
@@ -143,28 +141,49 @@ impl TapeInner {
                 .max(2 * self.len)
                 .max(1024)
                 .min(MAX_NODES as usize);
-            let more = n - self.data.len();
-            if self.data.try_reserve_exact(more).is_err()
-                || self.meta.try_reserve_exact(more).is_err()
-                || self.grad.try_reserve_exact(more).is_err()
-            {
-                panic_in_tape(format_args!(
-                    "micrograd: out of memory growing the tape to {n} nodes"
-                ));
+            if let Err(full) = self.grow_to(n) {
+                panic_in_tape(format_args!("{full}"));
             }
-            let spare = Meta {
-                a: NO_INPUT,
-                b: NO_INPUT,
-                op: Kind::Leaf,
-            };
-            self.data.resize(n, 0.0);
-            self.meta.resize(n, spare);
-            self.grad.resize(n, 0.0);
         }
         if self.consts_len >= self.consts.len() {
             let k = (2 * self.consts_len).max(256);
             self.consts.resize(k, 0.0);
         }
+    }
+
+    /// Makes room for at least `min_nodes` nodes, or says why it cannot (more than `MAX_NODES`, or
+    /// out of memory), leaving the tape as it was.
+    pub(super) fn try_reserve(&mut self, min_nodes: usize) -> Result<(), TapeFull> {
+        if min_nodes > MAX_NODES as usize {
+            return Err(TapeFull::over_the_limit(min_nodes));
+        }
+        if min_nodes > self.data.len() {
+            self.grow_to(min_nodes)?;
+        }
+        Ok(())
+    }
+
+    /// Grows the node columns to `n` nodes (more than now, at most `MAX_NODES`).
+    ///
+    /// `data`, `meta` and `grad` stay equally long whatever happens (`push` writes unchecked on that
+    /// ground): all three reserve first, and a failure returns before any of them is resized.
+    fn grow_to(&mut self, n: usize) -> Result<(), TapeFull> {
+        let more = n - self.data.len();
+        if self.data.try_reserve_exact(more).is_err()
+            || self.meta.try_reserve_exact(more).is_err()
+            || self.grad.try_reserve_exact(more).is_err()
+        {
+            return Err(TapeFull::out_of_memory(n));
+        }
+        let spare = Meta {
+            a: NO_INPUT,
+            b: NO_INPUT,
+            op: Kind::Leaf,
+        };
+        self.data.resize(n, 0.0);
+        self.meta.resize(n, spare);
+        self.grad.resize(n, 0.0);
+        Ok(())
     }
 
     /// Appends a node.

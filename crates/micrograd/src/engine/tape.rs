@@ -4,6 +4,8 @@
 use super::access::with_tape;
 use super::storage::{Meta, TapeInner};
 use super::value::Value;
+use super::MAX_NODES;
+use std::fmt;
 
 /// A position on the tape, taken with [`Tape::mark`] and returned to with [`Tape::rewind`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +28,61 @@ impl Mark {
         self.nodes == 0
     }
 }
+
+/// Why [`Tape::try_reserve`] could not grow the tape: the number of nodes it was asked to hold was
+/// more than a tape holds (2³¹ − 1), or the memory for them could not be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TapeFull {
+    nodes: usize,
+    over_the_limit: bool,
+}
+
+impl TapeFull {
+    pub(super) fn over_the_limit(nodes: usize) -> TapeFull {
+        TapeFull {
+            nodes,
+            over_the_limit: true,
+        }
+    }
+
+    pub(super) fn out_of_memory(nodes: usize) -> TapeFull {
+        TapeFull {
+            nodes,
+            over_the_limit: false,
+        }
+    }
+
+    /// The number of nodes the tape was to hold.
+    pub fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// The bytes of tape those nodes take ([`Tape::BYTES_PER_NODE`] each; as a `u128`, which cannot
+    /// overflow).
+    pub fn bytes(&self) -> u128 {
+        self.nodes as u128 * Tape::BYTES_PER_NODE as u128
+    }
+}
+
+impl fmt::Display for TapeFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (nodes, bytes) = (self.nodes, self.bytes());
+        if self.over_the_limit {
+            write!(
+                f,
+                "micrograd: the tape cannot grow to {nodes} nodes ({bytes} bytes): a tape holds at \
+                 most {MAX_NODES} nodes"
+            )
+        } else {
+            write!(
+                f,
+                "micrograd: out of memory growing the tape to {nodes} nodes ({bytes} bytes)"
+            )
+        }
+    }
+}
+
+impl std::error::Error for TapeFull {}
 
 /// The current thread's tape: the arena every [`Value`] of this thread lives in.
 ///
@@ -126,9 +183,30 @@ impl Tape {
     /// reallocate.
     ///
     /// # Panics
-    /// If the tape would hold more than 2³¹ − 1 nodes, or the memory cannot be had.
+    /// If the tape would hold more than 2³¹ − 1 nodes, or the memory cannot be had. (So do operations
+    /// that need the tape to grow: an operator cannot return an error. To find out beforehand, reserve
+    /// a computation's peak with [`Tape::try_reserve`].)
     pub fn reserve(additional: usize) {
         with_tape(|t| t.grow(t.len.saturating_add(additional)));
+    }
+
+    /// Reserves room for `additional` more nodes, or returns why it cannot: the tape would hold more
+    /// than 2³¹ − 1 nodes, or the memory cannot be had. A program that knows (or can bound) the peak
+    /// size of its graphs reserves it up front, before training, and reports the error instead of
+    /// panicking in the middle of a step. On error the tape is unchanged and still usable.
+    ///
+    /// (An operating system that overcommits memory may grant an allocation and fail later, when the
+    /// memory is touched; most refuse a request beyond the machine's memory at once.)
+    ///
+    /// ```
+    /// use micrograd::Tape;
+    /// assert!(Tape::try_reserve(10_000).is_ok());
+    /// let err = Tape::try_reserve(usize::MAX).unwrap_err();
+    /// assert_eq!(err.nodes(), usize::MAX);
+    /// assert!(err.to_string().contains("nodes") && err.to_string().contains("bytes"));
+    /// ```
+    pub fn try_reserve(additional: usize) -> Result<(), TapeFull> {
+        with_tape(|t| t.try_reserve(t.len.saturating_add(additional)))
     }
 
     /// Sets the gradient of every node on the tape to zero.
