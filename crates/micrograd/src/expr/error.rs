@@ -4,7 +4,7 @@
 use super::{Function, MAX_DEPTH};
 use std::fmt;
 
-/// What went wrong in [`Expr::parse`].
+/// What went wrong in [`Expr::parse`](super::Expr::parse).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParseErrorKind {
     /// The expression is empty (or only whitespace).
@@ -116,7 +116,7 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// What went wrong in [`Expr::eval`].
+/// What went wrong in [`Expr::eval`](super::Expr::eval).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EvalError {
     /// A variable of the expression has no value.
