@@ -6,7 +6,7 @@
 use super::access::panic_in_tape;
 use super::cold;
 use super::kernels::{back_dot, back_dot_range, back_sum};
-use super::ops::{op_table, pow_da, pow_db, sign, Kind};
+use super::ops::{dispatch, pow_da, pow_db, sign, Kind};
 use super::storage::{Meta, TapeInner};
 use super::value::Value;
 
@@ -73,47 +73,6 @@ impl TapeInner {
             self.mark_dirty(lowest as u32, r as u32);
         }
     }
-}
-
-/// From the table: the backward sweep's dispatch on a node's op. First the `hot` ops, tested for with
-/// one compare, each through `binary!`; the rest through one `match` (one jump table): the arms given
-/// in `others`, then each of the table's ops through `unary!`, `scalar!` or `binary!` with its
-/// derivative (macros that `propagate` defines).
-macro_rules! dispatch {
-    (
-        $op:expr, hot: { $($after_hot:tt)* }, others: { $($others:tt)* }
-        unary {
-            $( $(#[$um:meta])* $U:ident $usym:literal $(fn $umethod:ident $(calc $calc:literal)?)?
-               $(draw $udraw:literal)? |$x:ident| $uf:expr, |$dx:ident, $dy:ident| $ud:expr; )*
-        }
-        scalar {
-            $( $(#[$sm:meta])* $S:ident $ssym:literal draw $sdraw:literal
-               |$sx:ident, $c:ident| $sf:expr, |$sdx:ident, $dc:ident, $sdy:ident| $sd:expr; )*
-        }
-        binary {
-            hot {
-                $( $(#[$hm:meta])* $H:ident $hsym:literal
-                   |$ha:ident, $hb:ident| $hf:expr, |$hda:ident, $hdb:ident, $hdz:ident| $hd:expr; )*
-            }
-            $( $(#[$bm:meta])* $B:ident $bsym:literal $(fn $bmethod:ident)? $(draw $bdraw:literal)?
-               |$a:ident, $b:ident| $bf:expr, |$da:ident, $db:ident, $dz:ident| $bd:expr; )*
-        }
-    ) => {
-        if $op.is_hot() {
-            match $op {
-                $( Kind::$H => binary!(|$hda, $hdb, $hdz| $hd), )*
-                _ => unreachable!(),
-            }
-            $($after_hot)*
-        }
-        match $op {
-            $($others)*
-            $( Kind::$U => unary!(|$dx, $dy| $ud), )*
-            $( Kind::$S => scalar!(|$sdx, $dc, $sdy| $sd), )*
-            $( Kind::$H => unreachable!(), )*
-            $( Kind::$B => binary!(|$da, $db, $dz| $bd), )*
-        }
-    };
 }
 
 /// Propagates `adj[root]` back to every node below it, in reverse creation order (the tape order is
@@ -263,8 +222,9 @@ fn propagate(
             }};
         }
         // The hot binary ops with one compare, then everything else through one jump table: the
-        // n-ary ops and `Custom` as written here, the table's ops with their derivatives.
-        op_table!(dispatch(n.op,
+        // n-ary ops and `Custom` as written here, the table's ops with their derivatives from the
+        // op table (`dispatch!` is generated from it, in `ops.rs`).
+        dispatch!(n.op,
             hot: {
                 lowest_interior = i;
                 continue;
@@ -290,7 +250,7 @@ fn propagate(
                 // The derivative f'(x) was evaluated when the node was created.
                 Kind::Custom => add_to!(input!(n.a), g * consts[n.b as usize]),
             }
-        ));
+        );
         lowest_interior = i;
     }
     set!(c, cv);

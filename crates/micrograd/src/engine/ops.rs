@@ -8,7 +8,7 @@
 //! - this file: [`Op`] (what a user can build), the private node kind `Kind` (the same, plus the
 //!   internal representations), the forward formulas, the `Value` methods of the ops that have one,
 //!   and the label the graph picture (`viz`) draws;
-//! - `backward.rs`: the derivatives, as the arms of the backward sweep;
+//! - the derivatives, as the arms of the backward sweep (`dispatch!`, which `backward.rs` calls);
 //! - `expr.rs`: the calculator's functions (`expr::Function`), with their names.
 //!
 //! **Adding an op** is adding its line here (and, if it is built by an operator rather than by a
@@ -103,9 +103,11 @@ macro_rules! op_table {
 }
 pub(crate) use op_table;
 
-/// From the table: [`Op`], `Kind`, the forward formulas, the ops' `Value` methods and their labels.
+/// From the table: [`Op`], `Kind`, the forward formulas, the ops' `Value` methods and labels, and the
+/// backward sweep's `dispatch!` with the derivatives. (`$d` is `$`, for the macro it defines.)
 macro_rules! define_ops {
     (
+        $d:tt
         unary {
             $( $(#[$um:meta])* $U:ident $usym:literal $(fn $umethod:ident $(calc $calc:literal)?)?
                $(draw $udraw:literal)? |$x:ident| $uf:expr, |$dx:ident, $dy:ident| $ud:expr; )*
@@ -292,6 +294,30 @@ macro_rules! define_ops {
             }
         }
 
+        /// The backward sweep's dispatch on a node's kind, for `propagate` (`backward.rs`), with the
+        /// table's derivatives: first the `hot` ops, tested for with one compare, each through
+        /// `binary!`; then one `match` (one jump table) with the arms given in `others` and each of
+        /// the table's ops through `unary!`, `scalar!` or `binary!` (macros `propagate` defines).
+        macro_rules! dispatch {
+            ($d kind:expr, hot: { $d($d after_hot:tt)* }, others: { $d($d others:tt)* }) => {
+                if $d kind.is_hot() {
+                    match $d kind {
+                        $( Kind::$H => binary!(|$hda, $hdb, $hdz| $hd), )*
+                        _ => unreachable!(),
+                    }
+                    $d($d after_hot)*
+                }
+                match $d kind {
+                    $d($d others)*
+                    $( Kind::$U => unary!(|$dx, $dy| $ud), )*
+                    $( Kind::$S => scalar!(|$sdx, $dc, $sdy| $sd), )*
+                    $( Kind::$H => unreachable!(), )*
+                    $( Kind::$B => binary!(|$da, $db, $dz| $bd), )*
+                }
+            };
+        }
+        pub(super) use dispatch;
+
         // The ops' `Value` methods.
         $( unary_method! { $(#[$um])* $U $($umethod)? } )*
         $( binary_method! { $(#[$bm])* $B $($bmethod)? } )*
@@ -335,7 +361,7 @@ macro_rules! binary_method {
     };
 }
 
-op_table!(define_ops);
+op_table!(define_ops($));
 
 // ---------------------------------------------------------------------------------------------------
 // The math the table's formulas use
