@@ -5,11 +5,11 @@
 //! `op_table!(callback(args))` to `callback! { args <the table> }`), so that every part that needs
 //! to know the ops takes them from the same lines:
 //!
-//! - this file: [`Op`] (what a user can build), the private node kind `Kind` (the same, plus the
-//!   internal representations), the forward formulas, the `Value` methods of the ops that have one,
-//!   and the label the graph picture (`viz`) draws;
-//! - the derivatives, as the arms of the backward sweep (`dispatch!`, which `backward.rs` calls);
-//! - `expr.rs`: the calculator's functions (`expr::Function`), with their names.
+//! - this file (`define_ops!`): [`Op`] (what a user can build), the private node kind `Kind` (the
+//!   same, plus the internal representations), the forward formulas, the `Value` methods of the ops
+//!   that have one, the label the graph picture (`viz`) draws, and `dispatch!`: the backward sweep's
+//!   arms, with the derivatives, which `propagate` (`backward.rs`) expands;
+//! - `expr/functions.rs`: the calculator's functions (`expr::Function`), with their names.
 //!
 //! **Adding an op** is adding its line here (and, if it is built by an operator rather than by a
 //! method of its own, the operator's impl in `operators.rs`); `tests.rs` checks every line's derivative
