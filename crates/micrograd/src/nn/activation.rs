@@ -1,6 +1,6 @@
 //! The nonlinearity a neuron applies to its affine sum: its node, its plain-`f64` form and its names.
 
-use crate::engine::Value;
+use crate::engine::{Op, Value};
 use std::fmt;
 use std::str::FromStr;
 
@@ -19,7 +19,7 @@ pub enum Activation {
     Relu,
     /// `tanh(z)`.
     Tanh,
-    /// `1 / (1 + e^-z)`.
+    /// `1 / (1 + e^-z)`, the engine's numerically stable sigmoid.
     Sigmoid,
     /// The identity: no node is added.
     Linear,
@@ -36,24 +36,26 @@ impl Activation {
         }
     }
 
-    /// The same function on a plain number (equal to [`Activation::apply`] up to rounding).
-    pub fn apply_f64(self, z: f64) -> f64 {
+    /// The engine op the activation applies (`None` for [`Activation::Linear`], which applies none).
+    fn op(self) -> Option<Op> {
         match self {
-            Activation::Relu => z.max(0.0),
-            Activation::Tanh => z.tanh(),
-            Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
-            Activation::Linear => z,
+            Activation::Relu => Some(Op::Relu),
+            Activation::Tanh => Some(Op::Tanh),
+            Activation::Sigmoid => Some(Op::Sigmoid),
+            Activation::Linear => None,
         }
     }
 
-    /// The lowercase name: `relu`, `tanh`, `sigmoid` or `linear` (what [`FromStr`] accepts).
+    /// The same function on a plain number: the engine op's own formula, so the same number as
+    /// [`Activation::apply`] gives.
+    pub fn apply_f64(self, z: f64) -> f64 {
+        self.op().map_or(z, |op| op.forward_f64(z))
+    }
+
+    /// The lowercase name: `relu`, `tanh`, `sigmoid` or `linear` (what [`FromStr`] accepts): the
+    /// engine op's symbol.
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Relu => "relu",
-            Activation::Tanh => "tanh",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Linear => "linear",
-        }
+        self.op().map_or("linear", Op::symbol)
     }
 
     /// The prefix micrograd's `repr` uses: `ReLU`, `Tanh`, `Sigmoid`, `Linear`.
