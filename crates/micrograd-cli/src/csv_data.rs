@@ -5,9 +5,13 @@
 //! [`micrograd::data::encode_labels`]. Spaces around fields are ignored and blank lines skipped.
 //! Every error names the file, the line and (for a bad number) the column.
 
+use crate::excerpt::excerpt;
 use anyhow::{bail, Context, Result};
 use micrograd::data::{encode_labels, Dataset, LabelEncoding};
 use std::path::Path;
+
+/// The most characters of a field or column name an error message shows.
+const FIELD_CHARS: usize = 80;
 
 /// A data set read from CSV.
 #[derive(Debug)]
@@ -72,7 +76,7 @@ pub fn parse(text: &str, name: &str, labels: Labels) -> Result<CsvRows> {
     if !has_label && labels == Labels::Required {
         bail!(
             "{name}: line 1: the last column must be `label`, found `{}` (expected a header like `x0,x1,label`)",
-            header.last().map_or("", String::as_str)
+            excerpt(header.last().map_or("", String::as_str), FIELD_CHARS)
         );
     }
     let n_features = header.len() - usize::from(has_label);
@@ -89,16 +93,18 @@ pub fn parse(text: &str, name: &str, labels: Labels) -> Result<CsvRows> {
         for (c, field) in record.iter().take(n_features).enumerate() {
             let x: f64 = field.parse().map_err(|_| {
                 anyhow::anyhow!(
-                    "{name}: line {line}, column {} (`{}`): `{field}` is not a number",
+                    "{name}: line {line}, column {} (`{}`): `{}` is not a number",
                     c + 1,
-                    header[c]
+                    excerpt(&header[c], FIELD_CHARS),
+                    excerpt(field, FIELD_CHARS)
                 )
             })?;
             if !x.is_finite() {
                 bail!(
-                    "{name}: line {line}, column {} (`{}`): `{field}` is not a finite number",
+                    "{name}: line {line}, column {} (`{}`): `{}` is not a finite number",
                     c + 1,
-                    header[c]
+                    excerpt(&header[c], FIELD_CHARS),
+                    excerpt(field, FIELD_CHARS)
                 );
             }
             row.push(x);
@@ -106,14 +112,15 @@ pub fn parse(text: &str, name: &str, labels: Labels) -> Result<CsvRows> {
         if has_label {
             let field = &record[n_features];
             let col = n_features + 1;
+            let shown = excerpt(field, FIELD_CHARS);
             let y: f64 = field.parse().map_err(|_| {
                 anyhow::anyhow!(
-                    "{name}: line {line}, column {col} (`label`): `{field}` is not a label (expected -1/+1 or 0, 1, ..., k-1)"
+                    "{name}: line {line}, column {col} (`label`): `{shown}` is not a label (expected -1/+1 or 0, 1, ..., k-1)"
                 )
             })?;
             if !(y.is_finite() && y.fract() == 0.0 && y.abs() < 1e9) {
                 bail!(
-                    "{name}: line {line}, column {col} (`label`): `{field}` is not a whole number (expected -1/+1 or 0, 1, ..., k-1)"
+                    "{name}: line {line}, column {col} (`label`): `{shown}` is not a whole number (expected -1/+1 or 0, 1, ..., k-1)"
                 );
             }
             raw_labels.push(y as i64);
@@ -234,6 +241,22 @@ mod tests {
         assert_eq!(err("x0,label\n"), "d.csv: no data rows after the header");
         assert!(err("x0,label\n1,inf\n").contains("line 2, column 2"));
         assert!(err("x0,label\nNaN,1\n").contains("not a finite number"));
+    }
+
+    #[test]
+    fn a_huge_field_is_shown_cut() {
+        let field = "9".repeat(1_000_000) + "x";
+        let e = err(&format!("x0,label\n{field},1\n"));
+        assert!(e.len() < 300, "{} characters", e.len());
+        assert!(
+            e.starts_with("d.csv: line 2, column 1 (`x0`): `9999"),
+            "{}",
+            &e[..100]
+        );
+        assert!(
+            e.contains("9…9") && e.ends_with("99x` is not a number"),
+            "{e}"
+        );
     }
 
     #[test]

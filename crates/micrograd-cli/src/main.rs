@@ -1,14 +1,10 @@
 //! `micrograd`: the command-line tool.
 //!
-//! Every subcommand lives in `src/cmd/<name>.rs`. Errors are reported as `error: ...` with a non-zero
-//! exit code; nothing panics on user input, and output files are written atomically (see `output`).
-
-mod cmd;
-mod csv_data;
-mod output;
-mod plot;
+//! Every subcommand lives in `src/cmd/<name>.rs` of the `micrograd_cli` library; the conventions of
+//! output, errors and signals are in its docs (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
+use micrograd_cli::{cmd, errln, output, signals};
 use std::process::ExitCode;
 
 /// micrograd in Rust: a tiny scalar autograd engine and neural-net library.
@@ -39,6 +35,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = signals::install() {
+        errln!("warning: cannot handle SIGINT and SIGTERM: {e}");
+    }
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Train(args) => cmd::train::run(*args),
@@ -46,12 +45,22 @@ fn main() -> ExitCode {
         Command::Grad(args) => cmd::grad::run(args),
         Command::Data(c) => cmd::data::run(c),
         Command::Gpt(c) => cmd::gpt::run(c),
+    }
+    .and_then(|()| output::flush_stdout());
+    let code = if signals::stop_requested() {
+        ExitCode::from(signals::EXIT_CODE)
+    } else {
+        ExitCode::SUCCESS
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            errln!("error: {e:#}");
+            if signals::stop_requested() {
+                code
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -55,10 +55,14 @@ fn demo_matches_micrograd_and_draws_from_any_folder() {
         text.contains("Final: loss 0.010978, accuracy 100%"),
         "{text}"
     );
+    // the table is the result (stdout), the wrote lines are progress (stderr)
+    let err = stderr(&out);
     assert!(
-        text.contains("Wrote ./moons.png") || text.contains("Wrote moons.png"),
-        "{text}"
+        err.contains("wrote ./moons.png (the decision boundary)")
+            || err.contains("wrote moons.png (the decision boundary)"),
+        "{err}"
     );
+    assert!(!text.contains("wrote"), "{text}");
     assert_eq!(files(dir.path()), vec!["loss.png", "moons.png"]);
     assert!(is_png(&dir.path().join("moons.png")));
     assert!(is_png(&dir.path().join("loss.png")));
@@ -108,8 +112,10 @@ fn train_trace_save_and_predict() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    // not a terminal: plain log lines
-    assert!(stdout(&out).contains("step   0/100 loss 0.895844 accuracy 50.0%"));
+    // not a terminal: plain log lines, on stderr; nothing on stdout
+    assert!(stderr(&out).contains("step   0/100 loss 0.895844 accuracy 50.0%"));
+    assert!(stderr(&out).contains("wrote "), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
     assert!(is_png(&dir.path().join("b.png")));
     assert!(fs::read_to_string(dir.path().join("l.svg"))
         .unwrap()
@@ -185,7 +191,7 @@ fn train_from_scratch_with_zero_one_labels() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("MLP(2, [8, 1]) (33 parameters)"));
+    assert!(stderr(&out).contains("MLP(2, [8, 1]) (33 parameters)"));
     let saved: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&model).unwrap()).unwrap();
     assert_eq!(saved["nouts"], serde_json::json!([8, 1]));
@@ -304,7 +310,7 @@ fn bad_input_is_a_clear_error_and_leaves_no_file() {
     let (err, _) = fails(&["predict", "--data", csv, "--model", "broken.json"], d);
     assert!(err.contains("broken.json: not a valid model file"), "{err}");
 
-    // divergence: the step is named, nothing written
+    // divergence: the step is named; only the trace up to the failing step is written
     let mut args = vec![
         "train",
         "--data",
@@ -317,7 +323,11 @@ fn bad_input_is_a_clear_error_and_leaves_no_file() {
     args.extend(outs);
     let (err, left) = fails(&args, d);
     assert!(err.contains("the loss became inf at step 6"), "{err}");
-    assert_eq!(left, vec!["bad.csv", "broken.json", "wide.json"]);
+    assert_eq!(left, vec!["bad.csv", "broken.json", "t.jsonl", "wide.json"]);
+    let trace = fs::read_to_string(d.join("t.jsonl")).unwrap();
+    assert_eq!(trace.lines().count(), 6, "steps 0 to 5 ran: {trace}");
+    assert!(trace.lines().last().unwrap().starts_with("{\"step\":5,"));
+    fs::remove_file(d.join("t.jsonl")).unwrap();
 
     // arguments
     let (err, _) = fails(&["train", "--data", csv, "--steps", "0"], d);
@@ -328,6 +338,28 @@ fn bad_input_is_a_clear_error_and_leaves_no_file() {
     assert!(err.contains("unknown activation `gelu`"), "{err}");
     let (err, _) = fails(&["train", "--data", csv, "--alpha", "-1"], d);
     assert!(err.contains("alpha must be finite and >= 0"), "{err}");
+    // learning rates <= 0 are refused, written either way
+    for lr in [
+        ["--lr-start", "-1"],
+        ["--lr-start=-1", "--steps=2"],
+        ["--lr-start", "0"],
+    ] {
+        let (err, _) = fails(&[&["train", "--data", csv][..], &lr].concat(), d);
+        assert!(
+            err.contains("error: --lr-start must be a finite number > 0, got "),
+            "{err}"
+        );
+    }
+    let (err, _) = fails(&["train", "--data", csv, "--lr-end", "-0.5"], d);
+    assert!(
+        err.contains("error: --lr-end must be a finite number >= 0, got -0.5"),
+        "{err}"
+    );
+    let (err, _) = fails(&["train", "--data", csv, "--lr", "-0.5"], d);
+    assert!(
+        err.contains("error: --lr must be a finite number > 0, got -0.5"),
+        "{err}"
+    );
     let (err, _) = fails(&["train", "--data", csv, "--save", "no/such/dir/m.json"], d);
     assert!(err.contains("does not exist"), "{err}");
     let (err, _) = fails(

@@ -9,13 +9,18 @@ fn micrograd() -> Command {
     Command::cargo_bin("micrograd").unwrap()
 }
 
+/// Runs `micrograd` in `dir`: (success, its output, stderr). Training writes its log (progress,
+/// summary, `wrote` lines) to stderr and nothing to stdout, so a training run's output is stderr;
+/// other commands' output is stdout.
 fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = micrograd().args(args).current_dir(dir).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if args.first() == Some(&"train") {
+        assert_eq!(stdout, "", "{args:?}");
+        return (out.status.success(), stderr.clone(), stderr);
+    }
+    (out.status.success(), stdout, stderr)
 }
 
 fn files(dir: &Path) -> Vec<String> {
@@ -105,7 +110,11 @@ fn data_gen_refuses_bad_arguments_and_writes_nothing() {
         ),
         (
             vec!["blobs", "--noise", "-1"],
-            "noise must be a finite number >= 0",
+            "noise must be a finite number in [0, 1e300]",
+        ),
+        (
+            vec!["circles", "--noise", "1e308"],
+            "larger noise overflows the points to infinity), got 1e308",
         ),
         (vec!["circles", "--n", "1"], "at least one point per class"),
         (vec!["rings"], "unknown data set `rings`"),
@@ -186,7 +195,9 @@ fn three_classes_with_adam_validation_trace_plots_and_model() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 20);
-    assert_eq!(lines[19]["epoch"], 19);
+    // epochs from 1, as on the console
+    assert_eq!(lines[0]["epoch"], 1);
+    assert_eq!(lines[19]["epoch"], 20);
     assert!(lines[19]["val_loss"].as_f64().unwrap() > 0.0);
     assert!(lines[19]["train_accuracy"].as_f64().unwrap() >= 0.9);
     assert!(lines[19]["lr"].as_f64().unwrap() < lines[0]["lr"].as_f64().unwrap());
@@ -374,7 +385,7 @@ fn a_non_finite_loss_stops_training_naming_the_step_and_epoch() {
     assert!(!ok, "{out}");
     assert!(err.contains("error: the loss became"), "{err}");
     assert!(
-        err.contains(" at step ") && err.contains(" (epoch "),
+        err.contains(" at update step ") && err.contains(" (epoch 1, both counted from 1)"),
         "{err}"
     );
     assert!(!err.contains("panicked"));

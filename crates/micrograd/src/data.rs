@@ -393,7 +393,8 @@ impl Shape {
     /// Generates `n` points of `classes` classes with Gaussian `noise`, from `seed`.
     ///
     /// # Errors
-    /// `n < classes`, `classes < 2`, `classes != 2` for moons, or a negative or non-finite `noise`.
+    /// `n < classes`, `classes < 2`, `classes != 2` for moons, or a `noise` that is negative, not
+    /// finite, or above [`MAX_NOISE`].
     pub fn generate(
         self,
         n: usize,
@@ -401,9 +402,11 @@ impl Shape {
         noise: f64,
         seed: u64,
     ) -> Result<Dataset, DataError> {
-        if !(noise.is_finite() && noise >= 0.0) {
+        // A standard normal draw is below 40 in size, the shapes within 3 of the origin: noise up to
+        // MAX_NOISE keeps every coordinate finite.
+        if !(noise.is_finite() && (0.0..=MAX_NOISE).contains(&noise)) {
             return Err(DataError::new(format!(
-                "noise must be a finite number >= 0, got {noise}"
+                "noise must be a finite number in [0, {MAX_NOISE:e}] (larger noise overflows the points to infinity), got {noise:?}"
             )));
         }
         if classes < 2 {
@@ -470,6 +473,9 @@ fn linspace(lo: f64, hi: f64, m: usize, t: usize) -> f64 {
         lo + (hi - lo) * t as f64 / (m - 1) as f64
     }
 }
+
+/// The largest noise [`Shape::generate`] accepts: beyond it a coordinate could overflow to infinity.
+pub const MAX_NOISE: f64 = 1e300;
 
 fn finish(mut rows: Vec<(Vec<f64>, usize)>, classes: usize, rng: &mut StdRng) -> Dataset {
     rows.shuffle(rng);

@@ -4,7 +4,8 @@
 //! Every function here takes the model's outputs as `Value`s and the targets as plain `f64`s (targets
 //! are data, not parameters), and returns one `Value`. Per-example losses ([`hinge`],
 //! [`squared_error`], [`bce_with_logits`], [`softmax_cross_entropy`]) are combined over a batch with
-//! [`mean`]; [`mse`] and [`hinge_mean`] are the batch forms of the first two.
+//! [`mean`]; [`mse`] and [`hinge_mean`] are the batch forms of the first two. [`LossKind`] names the
+//! loss a training loop minimizes, and turns a model's outputs into a predicted class.
 //!
 //! | loss | math | gradient with respect to the output |
 //! |---|---|---|
@@ -250,4 +251,129 @@ fn check_batch(name: &str, outputs: usize, targets: usize) {
         "micrograd::loss::{name}: {outputs} outputs but {targets} targets"
     );
     assert!(outputs > 0, "micrograd::loss::{name}: empty batch");
+}
+
+/// The loss [`fit`](crate::train::fit) minimizes, and how a model's outputs become a predicted class.
+///
+/// | kind | outputs | per-example loss (from [`crate::loss`]) | predicted class |
+/// |---|---|---|---|
+/// | `Hinge` | 1 (2 classes) | `relu(1 - y·s)`, `y = ±1` | `s > 0` → 1 |
+/// | `Mse` | 1 (2 classes) | `(s - y)²`, `y = ±1` | `s > 0` → 1 |
+/// | `Mse` | k | `Σⱼ (sⱼ - [j = c])² / k` (one-hot) | argmax |
+/// | `Bce` | 1 (2 classes) | `bce_with_logits(s, y)`, `y ∈ {0, 1}` | `s > 0` → 1 |
+/// | `CrossEntropy` | k ≥ 2 | `softmax_cross_entropy(s, c)` | argmax |
+///
+/// The argmax takes the first of equal outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LossKind {
+    /// SVM max-margin loss (micrograd's).
+    Hinge,
+    /// Mean squared error.
+    Mse,
+    /// Binary cross-entropy on a logit.
+    Bce,
+    /// Softmax cross-entropy over k classes.
+    CrossEntropy,
+}
+
+impl LossKind {
+    /// The number of outputs a model trained with this loss on `classes` classes must have.
+    ///
+    /// ```
+    /// use micrograd::train::LossKind;
+    /// assert_eq!(LossKind::CrossEntropy.outputs(3), 3);
+    /// assert_eq!(LossKind::Mse.outputs(2), 1);
+    /// assert_eq!(LossKind::Mse.outputs(4), 4);
+    /// ```
+    pub fn outputs(self, classes: usize) -> usize {
+        match self {
+            LossKind::Hinge | LossKind::Bce => 1,
+            LossKind::Mse if classes <= 2 => 1,
+            LossKind::Mse | LossKind::CrossEntropy => classes,
+        }
+    }
+
+    /// The per-example loss of `outputs` for true class `class`.
+    ///
+    /// # Panics
+    /// If the number of outputs does not fit the loss (see the table) or `class` is out of range.
+    pub fn example_loss(self, outputs: &[Value], class: usize) -> Value {
+        let sign = if class == 1 { 1.0 } else { -1.0 };
+        match (self, outputs.len()) {
+            (LossKind::Hinge, 1) => crate::loss::hinge(outputs[0], sign),
+            (LossKind::Mse, 1) => crate::loss::squared_error(outputs[0], sign),
+            (LossKind::Mse, k) => {
+                assert!(class < k, "micrograd: class {class} of {k} outputs");
+                let errs: Vec<Value> = outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &s)| crate::loss::squared_error(s, f64::from(u8::from(j == class))))
+                    .collect();
+                crate::loss::mean(&errs)
+            }
+            (LossKind::Bce, 1) => {
+                crate::loss::bce_with_logits(outputs[0], f64::from(u8::from(class == 1)))
+            }
+            (LossKind::CrossEntropy, _) => crate::loss::softmax_cross_entropy(outputs, class),
+            (kind, k) => panic!(
+                "micrograd: the {} loss takes 1 output, got {k}",
+                kind.name()
+            ),
+        }
+    }
+
+    /// The class predicted from plain outputs: `s > 0` for one output, the argmax for several.
+    ///
+    /// ```
+    /// use micrograd::train::LossKind;
+    /// assert_eq!(LossKind::Bce.predict(&[0.3]), 1);
+    /// assert_eq!(LossKind::CrossEntropy.predict(&[0.3, 2.0, 2.0]), 1);
+    /// ```
+    pub fn predict(self, outputs: &[f64]) -> usize {
+        if outputs.len() == 1 {
+            return usize::from(outputs[0] > 0.0);
+        }
+        argmax(outputs)
+    }
+
+    /// The lowercase name, as the CLI spells it: `hinge`, `mse`, `bce`, `ce`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossKind::Hinge => "hinge",
+            LossKind::Mse => "mse",
+            LossKind::Bce => "bce",
+            LossKind::CrossEntropy => "ce",
+        }
+    }
+}
+
+impl std::str::FromStr for LossKind {
+    type Err = String;
+    /// Parses `hinge`, `mse`, `bce` or `ce` (also `cross-entropy`), case-insensitive.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hinge" | "svm" => Ok(LossKind::Hinge),
+            "mse" => Ok(LossKind::Mse),
+            "bce" => Ok(LossKind::Bce),
+            "ce" | "cross-entropy" | "crossentropy" => Ok(LossKind::CrossEntropy),
+            other => Err(format!(
+                "unknown loss `{other}` (expected hinge, mse, bce or ce)"
+            )),
+        }
+    }
+}
+
+/// The index of the largest value (the first of equal ones); NaNs never win. 0 for an empty slice.
+///
+/// ```
+/// assert_eq!(micrograd::train::argmax(&[1.0, 3.0, 3.0, -2.0]), 1);
+/// ```
+pub fn argmax(xs: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in xs.iter().enumerate() {
+        if x > xs[best] || xs[best].is_nan() {
+            best = i;
+        }
+    }
+    best
 }

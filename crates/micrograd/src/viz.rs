@@ -212,22 +212,16 @@ pub fn draw_dot(root: Value) -> Result<String, VizError> {
     to_dot(root, &DotOptions::default())
 }
 
-/// The label of an operation node; constant operands are shown inside it.
+/// The label of an operation node: the op table's label for the op (`draw`, or its symbol), with the
+/// op's constant, if the label shows one, written in (`x + -2` is drawn as `- 2`).
 fn op_label(v: Value, op: Op) -> String {
-    let c = v.constant().map(constant);
-    match (op, c) {
-        (Op::Neg, _) => "-".to_string(),
-        (Op::AddConst, Some(c)) => match c.strip_prefix('-') {
-            Some(pos) => format!("- {pos}"),
-            None => format!("+ {c}"),
+    let label = op.label();
+    match v.constant().map(constant) {
+        Some(c) if label.contains("{c}") => match c.strip_prefix('-') {
+            Some(pos) if label == "+ {c}" => format!("- {pos}"),
+            _ => label.replace("{c}", &c),
         },
-        (Op::MulConst, Some(c)) => format!("* {c}"),
-        (Op::DivConst, Some(c)) => format!("/ {c}"),
-        (Op::PowConst, Some(c)) => format!("^ {c}"),
-        (Op::ConstSub, Some(c)) => format!("{c} -"),
-        (Op::ConstDiv, Some(c)) => format!("{c} /"),
-        (Op::Pow, _) => "^".to_string(),
-        _ => op.symbol().to_string(),
+        _ => label.to_string(),
     }
 }
 

@@ -445,6 +445,46 @@ fn rewind_keeps_parameters_and_reuses_memory() {
     assert!((w.data() - 1.0 / 3.0).abs() < 1e-12, "{}", w.data());
 }
 
+/// `Tape::try_reserve` reports a tape it cannot grow as an error, without allocating and without
+/// panicking, and leaves the tape as it was; what it can reserve, it does.
+#[test]
+fn try_reserve_returns_an_error_for_a_tape_it_cannot_grow() {
+    use micrograd::TapeFull;
+    let x = Value::new(2.0);
+    let y = x * 3.0;
+    let before = Tape::len();
+    // more nodes than a tape holds (2³¹ − 1), and a count whose bytes overflow `usize`
+    for additional in [1usize << 31, usize::MAX] {
+        let err: TapeFull = Tape::try_reserve(additional).unwrap_err();
+        assert_eq!(err.nodes(), before.saturating_add(additional));
+        assert_eq!(
+            err.bytes(),
+            err.nodes() as u128 * Tape::BYTES_PER_NODE as u128
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("{} nodes", err.nodes())),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("{} bytes", err.bytes())),
+            "{message}"
+        );
+        assert!(message.contains("at most 2147483647 nodes"), "{message}");
+    }
+    assert_eq!(Tape::len(), before);
+    assert_eq!((y.data(), (y + x).data()), (6.0, 8.0));
+    // a reservation that fits: the next nodes need no growth
+    Tape::try_reserve(5000).unwrap();
+    let bytes = Tape::allocated_bytes();
+    let mut z = y;
+    for _ in 0..5000 {
+        z += x;
+    }
+    assert_eq!(Tape::allocated_bytes(), bytes);
+    assert_eq!(z.data(), 10006.0);
+}
+
 #[test]
 #[should_panic(expected = "was rewound from the tape")]
 fn rewound_handle_panics() {

@@ -285,9 +285,11 @@ fn a_non_finite_loss_names_epoch_and_step_and_makes_no_update() {
     assert_eq!(seen.len(), epoch, "every earlier epoch completed");
     assert!(step >= 2 * epoch && step < 2 * epoch + 2);
     assert!(model.parameters().iter().all(|p| p.data().is_finite()));
-    assert!(err
-        .to_string()
-        .contains(&format!("at step {step} (epoch {epoch})")));
+    assert!(err.to_string().contains(&format!(
+        "at update step {} (epoch {}, both counted from 1)",
+        step + 1,
+        epoch + 1
+    )));
 }
 
 #[test]
@@ -446,4 +448,180 @@ fn schedules_run_over_all_update_steps() {
         cosine[2],
         0.05 * (1.0 + (0.4 * std::f64::consts::PI).cos())
     ));
+}
+
+/// Every configuration error names its field and its bound, typed, with the value found; the
+/// messages are pinned word for word (the CLI puts its flag before `requirement()`).
+#[test]
+fn config_errors_name_the_field_and_the_bound() {
+    use micrograd::train::{Bound, ConfigError, ConfigField as F};
+    let d = FitConfig::default();
+    let cases = [
+        (
+            FitConfig {
+                lr: 0.0,
+                ..d.clone()
+            },
+            F::Lr,
+            Bound::Positive { found: 0.0 },
+            "lr must be a finite number > 0, got 0",
+        ),
+        (
+            FitConfig {
+                weight_decay: -1.0,
+                ..d.clone()
+            },
+            F::WeightDecay,
+            Bound::NonNegative { found: -1.0 },
+            "weight_decay must be a finite number >= 0, got -1",
+        ),
+        (
+            FitConfig {
+                l2: -2.0,
+                ..d.clone()
+            },
+            F::L2,
+            Bound::NonNegative { found: -2.0 },
+            "l2 must be a finite number >= 0, got -2",
+        ),
+        (
+            FitConfig {
+                dropout: 1.0,
+                ..d.clone()
+            },
+            F::Dropout,
+            Bound::Fraction { found: 1.0 },
+            "dropout must be in [0, 1), got 1",
+        ),
+        (
+            FitConfig {
+                val_split: 1.5,
+                ..d.clone()
+            },
+            F::ValSplit,
+            Bound::Fraction { found: 1.5 },
+            "val_split must be in [0, 1), got 1.5",
+        ),
+        (
+            FitConfig {
+                epochs: 0,
+                ..d.clone()
+            },
+            F::Epochs,
+            Bound::AtLeastOne,
+            "epochs must be at least 1",
+        ),
+        (
+            FitConfig {
+                optimizer: OptimizerKind::Nesterov(1.0),
+                ..d.clone()
+            },
+            F::Momentum,
+            Bound::Fraction { found: 1.0 },
+            "momentum must be in [0, 1), got 1",
+        ),
+        (
+            FitConfig {
+                schedule: LrSchedule::Linear { end_factor: -1.0 },
+                ..d.clone()
+            },
+            F::LinearEndFactor,
+            Bound::NonNegative { found: -1.0 },
+            "the linear schedule's end factor must be >= 0, got -1",
+        ),
+        (
+            FitConfig {
+                schedule: LrSchedule::Cosine { min_lr: -0.5 },
+                ..d.clone()
+            },
+            F::CosineMinLr,
+            Bound::NonNegative { found: -0.5 },
+            "the cosine schedule's min_lr must be >= 0, got -0.5",
+        ),
+        (
+            FitConfig {
+                schedule: LrSchedule::Step {
+                    epochs: 0,
+                    gamma: 0.5,
+                },
+                ..d.clone()
+            },
+            F::StepEpochs,
+            Bound::AtLeastOne,
+            "the step schedule's step size must be at least 1 epoch",
+        ),
+        (
+            FitConfig {
+                schedule: LrSchedule::Step {
+                    epochs: 1,
+                    gamma: 0.0,
+                },
+                ..d.clone()
+            },
+            F::StepGamma,
+            Bound::Positive { found: 0.0 },
+            "the step schedule's gamma must be > 0, got 0",
+        ),
+        (
+            FitConfig {
+                clip: Some(-1.0),
+                ..d.clone()
+            },
+            F::Clip,
+            Bound::Positive { found: -1.0 },
+            "clip must be a finite number > 0, got -1",
+        ),
+        (
+            FitConfig {
+                patience: Some(0),
+                val_split: 0.2,
+                ..d.clone()
+            },
+            F::Patience,
+            Bound::AtLeastOne,
+            "patience must be at least 1 epoch",
+        ),
+        (
+            FitConfig {
+                patience: Some(3),
+                ..d.clone()
+            },
+            F::Patience,
+            Bound::NeedsValidation,
+            "early stopping (patience) needs a validation split > 0",
+        ),
+    ];
+    for (config, field, bound, message) in cases {
+        let err = config.validate().unwrap_err();
+        assert_eq!(
+            err,
+            TrainError::Config(ConfigError { field, bound }),
+            "{message}"
+        );
+        assert_eq!(err.to_string(), message);
+    }
+    // The split is checked against the data, in `fit`.
+    let one = Dataset::new(vec![vec![0.0, 0.0]], vec![0], 2).unwrap();
+    let config = FitConfig {
+        val_split: 0.5,
+        ..d.clone()
+    };
+    let err = fit(&MLP::seeded(2, &[1], 1), &one, &config, |_| {}).unwrap_err();
+    let TrainError::Config(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (e.field, e.bound),
+        (
+            F::ValSplit,
+            Bound::LeavesTraining {
+                found: 0.5,
+                examples: 1
+            }
+        )
+    );
+    assert_eq!(
+        err.to_string(),
+        "a validation split of 0.5 leaves no training example out of 1"
+    );
 }

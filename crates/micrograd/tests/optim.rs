@@ -2,7 +2,9 @@
 //! (fixture `fixtures/optim_torch.json`, written by `scripts/gen_optim_fixtures.py`), plus hand-derived
 //! updates, schedules and gradient clipping.
 
-use micrograd::optim::{clip_grad_norm, grad_norm, Adam, AdamW, Optimizer, Schedule, Sgd};
+use micrograd::optim::{
+    clip_grad_norm, grad_norm, Adam, AdamFormula, AdamW, Optimizer, Schedule, Sgd,
+};
 use micrograd::{Tape, Value};
 use serde_json::Value as Json;
 
@@ -272,6 +274,69 @@ fn adam_by_hand() {
         b.step(&qs);
     }
     assert!(ps[0].data() > qs[0].data(), "amsgrad moves less");
+}
+
+/// `AdamFormula::Microgpt` is microgpt's update to the bit, written out here in its order of
+/// operations, with coupled and decoupled decay and AMSGrad applied as documented.
+#[test]
+fn adam_microgpt_formula_bit_for_bit() {
+    let grads = [[0.3, -2.0], [-0.7, 1e-3], [0.05, 4.0], [1.5, -0.2]];
+    for (decay, decoupled, amsgrad) in [
+        (0.0, false, false),
+        (0.1, false, false),
+        (0.1, true, false),
+        (0.0, false, true),
+    ] {
+        let ps = [Value::new(0.5), Value::new(-1.25)];
+        let mut opt: Box<dyn Optimizer> = if decoupled {
+            Box::new(
+                AdamW::new(0.02)
+                    .betas(0.85, 0.99)
+                    .weight_decay(decay)
+                    .amsgrad(amsgrad)
+                    .formula(AdamFormula::Microgpt),
+            )
+        } else {
+            Box::new(
+                Adam::new(0.02)
+                    .betas(0.85, 0.99)
+                    .weight_decay(decay)
+                    .amsgrad(amsgrad)
+                    .formula(AdamFormula::Microgpt),
+            )
+        };
+        let (mut x, mut m, mut v, mut v_max) = ([0.5, -1.25], [0.0; 2], [0.0; 2], [0.0f64; 2]);
+        for (step, g) in grads.iter().enumerate() {
+            let lr = 0.02 * (1.0 - step as f64 / 4.0);
+            opt.set_lr(lr);
+            for (p, &gi) in ps.iter().zip(g) {
+                p.set_grad(gi);
+            }
+            opt.step(&ps);
+            let t = (step + 1) as f64;
+            for i in 0..2 {
+                let mut gi = g[i];
+                if decoupled {
+                    x[i] *= 1.0 - lr * decay;
+                } else {
+                    gi += decay * x[i];
+                }
+                m[i] = 0.85 * m[i] + (1.0 - 0.85) * gi;
+                v[i] = 0.99 * v[i] + (1.0 - 0.99) * (gi * gi);
+                v_max[i] = v_max[i].max(v[i]);
+                let v_used = if amsgrad { v_max[i] } else { v[i] };
+                let m_hat = m[i] / (1.0 - 0.85f64.powf(t));
+                let v_hat = v_used / (1.0 - 0.99f64.powf(t));
+                x[i] -= lr * m_hat / (v_hat.sqrt() + 1e-8);
+                assert_eq!(
+                    ps[i].data(),
+                    x[i],
+                    "decay {decay}, decoupled {decoupled}, amsgrad {amsgrad}, step {step}"
+                );
+                assert_eq!(ps[i].grad(), g[i], "the step leaves the gradients alone");
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The training step's pieces against hand-derived numbers, and its error handling.
 
 use micrograd::data::{moons, Dataset};
+use micrograd::loss::{hinge_mean, l2_penalty};
 use micrograd::nn::{Activation, LayerWeights, MlpWeights, Module, NeuronWeights, MLP};
-use micrograd::train::{accuracy, hinge_loss, l2_penalty, train, TrainConfig, TrainError, Trainer};
+use micrograd::train::{accuracy, train, TrainConfig, TrainError, Trainer};
 use micrograd::Value;
 
 fn linear(w: &[f64], b: f64) -> MLP {
@@ -20,14 +21,14 @@ fn linear(w: &[f64], b: f64) -> MLP {
 fn hinge_loss_value_and_gradient() {
     let s = [Value::new(0.5), Value::new(-2.0), Value::new(3.0)];
     let ys = [1.0, 1.0, -1.0];
-    let l = hinge_loss(&s, &ys);
+    let l = hinge_mean(&s, &ys);
     // relu(1 - 0.5) + relu(1 + 2) + relu(1 + 3) = 0.5 + 3 + 4, times 1/3
     assert_eq!(l.data(), (0.5 + 3.0 + 4.0) * (1.0 / 3.0));
     l.backward();
     assert_eq!(s.map(|v| v.grad()), [-1.0 / 3.0, -1.0 / 3.0, 1.0 / 3.0]);
     // a point beyond the margin contributes nothing
     let s = [Value::new(1.5)];
-    let l = hinge_loss(&s, &[1.0]);
+    let l = hinge_mean(&s, &[1.0]);
     l.backward();
     assert_eq!((l.data(), s[0].grad()), (0.0, 0.0));
 }
@@ -78,6 +79,11 @@ fn one_step_by_hand() {
     assert!((p[0] - (0.5 - 0.1 * 1.0)).abs() < 1e-15, "{p:?}");
     assert!((p[1] - 0.1).abs() < 1e-15, "{p:?}");
     assert!(t.is_done());
+    assert_eq!((t.steps_done(), t.num_steps()), (1, 1));
+    // Past the plan: an error, and nothing changes.
+    assert_eq!(t.step(), Err(TrainError::StepsExhausted { steps: 1 }));
+    let q: Vec<f64> = t.model().parameters().iter().map(|v| v.data()).collect();
+    assert_eq!(p, q);
 }
 
 #[test]
@@ -166,4 +172,76 @@ fn shapes_and_configs_are_checked() {
         }
     )
     .contains("finite"));
+    // Typed: which field, which bound; the messages word for word.
+    use micrograd::train::{Bound, ConfigError, ConfigField};
+    let err = |c: TrainConfig| c.validate().unwrap_err();
+    let e = err(TrainConfig {
+        lr_end: f64::INFINITY,
+        ..c.clone()
+    });
+    assert_eq!(
+        e,
+        TrainError::Config(ConfigError {
+            field: ConfigField::LrEnd,
+            bound: Bound::NonNegative {
+                found: f64::INFINITY
+            }
+        })
+    );
+    assert_eq!(
+        e.to_string(),
+        "lr_end must be a finite number >= 0, got inf"
+    );
+    let e = err(TrainConfig {
+        lr_start: -1.0,
+        ..c.clone()
+    });
+    assert_eq!(
+        e,
+        TrainError::Config(ConfigError {
+            field: ConfigField::LrStart,
+            bound: Bound::Positive { found: -1.0 }
+        })
+    );
+    assert_eq!(
+        e.to_string(),
+        "lr_start must be a finite number > 0, got -1"
+    );
+    let e = err(TrainConfig {
+        steps: 0,
+        ..c.clone()
+    });
+    assert_eq!(
+        e,
+        TrainError::Config(ConfigError {
+            field: ConfigField::Steps,
+            bound: Bound::AtLeastOne
+        })
+    );
+    assert_eq!(e.to_string(), "steps must be at least 1");
+    let e = err(TrainConfig {
+        alpha: -1.0,
+        ..c.clone()
+    });
+    assert_eq!(
+        e,
+        TrainError::Config(ConfigError {
+            field: ConfigField::Alpha,
+            bound: Bound::NonNegative { found: -1.0 }
+        })
+    );
+    assert_eq!(e.to_string(), "alpha must be finite and >= 0, got -1");
+    for (lr_start, lr_end) in [(0.0, 0.1), (-1.0, 0.1), (1.0, -0.5)] {
+        let msg = bad(
+            &m,
+            &data,
+            &TrainConfig {
+                lr_start,
+                lr_end,
+                ..c.clone()
+            },
+        );
+        let field = if lr_start > 0.0 { "lr_end" } else { "lr_start" };
+        assert!(msg.starts_with(field), "{msg}");
+    }
 }

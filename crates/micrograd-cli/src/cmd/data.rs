@@ -2,7 +2,7 @@
 //! labels `0..k-1`, numbers in shortest round-trip form so reading the file back gives the same
 //! doubles).
 
-use crate::output::write_atomic;
+use crate::output::{write_atomic, wrote};
 use anyhow::{Context, Result};
 use micrograd::data::Shape;
 use std::path::PathBuf;
@@ -20,18 +20,18 @@ pub struct GenArgs {
     /// The shape: moons, circles, blobs or spirals.
     shape: Shape,
     /// Number of points (split as evenly as possible between the classes).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, allow_negative_numbers = true)]
     n: usize,
     /// Standard deviation of the Gaussian noise added to each coordinate.
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     noise: f64,
     /// Number of classes (moons: 2 only).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
     classes: usize,
     /// Random seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     seed: u64,
-    /// The CSV file to write.
+    /// The CSV file to write (`-`: standard output).
     #[arg(short = 'o', long = "out", value_name = "F.csv")]
     out: PathBuf,
 }
@@ -44,7 +44,7 @@ pub fn run(cmd: Command) -> Result<()> {
 }
 
 fn gen(args: GenArgs) -> Result<()> {
-    crate::output::check_writable("-o", &args.out)?;
+    crate::output::check_outputs(&[], &[("-o", &Some(args.out.clone()))])?;
     if args.n > 10_000_000 {
         anyhow::bail!("--n {}: at most 10,000,000 points", args.n);
     }
@@ -59,15 +59,17 @@ fn gen(args: GenArgs) -> Result<()> {
         }
         Ok(())
     })?;
-    println!(
-        "wrote {} ({} {} points, {} classes: {:?} per class, noise {}, seed {})",
-        args.out.display(),
-        data.len(),
-        args.shape,
-        data.n_classes(),
-        data.class_counts(),
-        args.noise,
-        args.seed
+    wrote(
+        &args.out,
+        &format!(
+            "{} {} points, {} classes: {:?} per class, noise {}, seed {}",
+            data.len(),
+            args.shape,
+            data.n_classes(),
+            data.class_counts(),
+            args.noise,
+            args.seed
+        ),
     );
     Ok(())
 }

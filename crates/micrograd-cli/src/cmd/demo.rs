@@ -4,6 +4,8 @@
 //! (both shipped inside the binary), prints every step, checks each against micrograd's published
 //! trace, and draws the decision boundary and the training curves.
 
+use crate::outln;
+use crate::output::wrote;
 use crate::plot::{self, Chart, Charts, Regions, Series};
 use anyhow::{bail, Context, Result};
 use micrograd::nn::{Module, MLP};
@@ -62,27 +64,33 @@ pub fn run(args: Args) -> Result<()> {
         serde_json::from_str(MOONS_TRACE).context("moons_demo_trace.json")?;
     let config = TrainConfig::default();
 
-    println!("micrograd's moons demo, in Rust");
-    println!(
+    outln!("micrograd's moons demo, in Rust")?;
+    outln!(
         "  MLP(2, [16, 16, 1]): ReLU, ReLU, linear; {} parameters, from micrograd's own initial weights",
         model.num_parameters()
-    );
-    println!(
+    )?;
+    outln!(
         "  data: {} moons points; loss: SVM max-margin + {} * L2; SGD for {} steps, learning rate {} -> {}",
         data.len(),
         config.alpha,
         config.steps,
         config.lr_start,
         config.lr_end
-    );
-    println!("  every step is checked against micrograd's own run (Python, micrograd 0.1.0)\n");
-    println!(
+    )?;
+    outln!("  every step is checked against micrograd's own run (Python, micrograd 0.1.0)\n")?;
+    outln!(
         "{:>4}  {:<20} {:>8}   {:<20} {:>8}  {:>9}",
-        "step", "loss", "accuracy", "micrograd loss", "accuracy", "rel. diff"
-    );
+        "step",
+        "loss",
+        "accuracy",
+        "micrograd loss",
+        "accuracy",
+        "rel. diff"
+    )?;
 
     let mut worst = (0.0f64, 0usize);
     let mut accuracy_mismatches = Vec::new();
+    let mut print_error = None;
     let records = train(&model, &data, &config, |r: &StepRecord| {
         let reference = reference.get(r.step);
         let (ref_loss, ref_acc) = reference.map_or((f64::NAN, f64::NAN), |t| (t.loss, t.accuracy));
@@ -93,7 +101,7 @@ pub fn run(args: Args) -> Result<()> {
         if r.accuracy != ref_acc || reference.map_or(true, |t| t.step != r.step) {
             accuracy_mismatches.push(r.step);
         }
-        println!(
+        if let Err(e) = outln!(
             "{:>4}  {:<20} {:>8}   {:<20} {:>8}  {:>9}",
             r.step,
             r.loss,
@@ -105,34 +113,39 @@ pub fn run(args: Args) -> Result<()> {
             } else {
                 format!("{rel:.1e}")
             }
-        );
+        ) {
+            print_error.get_or_insert(e);
+        }
     })?;
+    if let Some(e) = print_error {
+        return Err(e);
+    }
 
     let last = records.last().expect("100 steps");
-    println!();
+    outln!()?;
     let matched = worst.0 <= TOLERANCE && accuracy_mismatches.is_empty();
     if matched {
-        println!(
+        outln!(
             "Matches micrograd: all {} steps agree; the largest relative difference in loss is {:.1e} (step {}), \
              accuracy is identical at every step.",
             records.len(),
             worst.0,
             worst.1
-        );
-        println!(
+        )?;
+        outln!(
             "(Both do the same arithmetic in float64; they differ only in the order some gradient contributions are added up.)"
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "DOES NOT MATCH micrograd: largest relative difference in loss {:.1e} (step {}); accuracy differs at steps {:?}",
             worst.0, worst.1, accuracy_mismatches
-        );
+        )?;
     }
-    println!(
+    outln!(
         "Final: loss {:.6}, accuracy {}.\n",
         last.loss,
         percent(last.accuracy)
-    );
+    )?;
 
     let moons_png = args.out.join("moons.png");
     let loss_png = args.out.join("loss.png");
@@ -185,11 +198,8 @@ pub fn run(args: Args) -> Result<()> {
             },
         ]),
     )?;
-    println!("Wrote {} (the decision boundary)", moons_png.display());
-    println!(
-        "Wrote {} (loss and accuracy, ours and micrograd's)",
-        loss_png.display()
-    );
+    wrote(&moons_png, "the decision boundary");
+    wrote(&loss_png, "loss and accuracy, ours and micrograd's");
 
     if !matched {
         bail!("the run does not match micrograd's trace to {TOLERANCE:e}");

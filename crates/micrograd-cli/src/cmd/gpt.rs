@@ -5,12 +5,14 @@
 //! given order of documents (`--order`), and write the per-step loss (`--trace`), the model (`--save`)
 //! and a loss-curve picture (`--plot`). `sample` draws names from a saved model.
 
-use crate::output::{write_atomic, write_bytes_atomic};
+use crate::excerpt::{excerpt, MAX_CHARS};
+use crate::output::{write_atomic, write_bytes_atomic, wrote};
+use crate::{errln, memory, outln, signals};
 use anyhow::{bail, Context, Result};
 use micrograd::gpt::{state_dict_from_json, Gpt, GptConfig, GptError, Trainer, Vocab};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -31,8 +33,9 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     data: PathBuf,
     /// Initial weights: microgpt's state_dict as JSON, `{"wte": [[...], ...], "wpe": ..., "lm_head":
-    /// ..., "layer0.attn_wq": ..., ...}`, each matrix a list of output rows. Default: random
-    /// N(0, 0.08²) weights from --seed.
+    /// ..., "layer0.attn_wq": ..., ...}`, each matrix a list of output rows, or a model saved by
+    /// --save (a checkpoint, to resume: its configuration and vocabulary must match; Adam's state
+    /// and the learning-rate decay start afresh). Default: random N(0, 0.08²) weights from --seed.
     #[arg(long, value_name = "FILE")]
     init: Option<PathBuf>,
     /// The documents to train on, in order, one per line and one per step (cycled if there are fewer
@@ -40,35 +43,43 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     order: Option<PathBuf>,
     /// Number of training steps (one document each); the learning rate decays linearly to 0 over them.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
     steps: usize,
-    /// Initial learning rate of Adam (β1 0.85, β2 0.99, ε 1e-8).
-    #[arg(long, default_value_t = 0.01)]
+    /// Initial learning rate of Adam (β1 0.85, β2 0.99, ε 1e-8), > 0.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     lr: f64,
     /// Number of transformer blocks.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     n_layer: usize,
     /// Embedding width (a multiple of --n-head).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true)]
     n_embd: usize,
     /// Number of attention heads.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, allow_negative_numbers = true)]
     n_head: usize,
     /// Context length: the number of positions (longer documents are truncated).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true)]
     block_size: usize,
     /// Seed of the random initial weights and of the shuffle.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, allow_negative_numbers = true)]
     seed: u64,
-    /// Write `{"step": k, "loss": L}` per line (k from 0; L to full precision) to this file.
+    /// Write `{"step": k, "loss": L}` per line (k from 0; L to full precision) to this file (`-`:
+    /// standard output). Also written, up to the failing step, when the loss diverges, and as a
+    /// checkpoint on Ctrl-C.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Save the trained model (config, vocabulary, state_dict) as JSON to this file.
+    /// Save the trained model (config, vocabulary, state_dict) as JSON to this file (`-`: standard
+    /// output). On Ctrl-C (SIGINT) or SIGTERM, training stops at the end of the current step and the
+    /// model is saved as a checkpoint (exit code 130); `--init` resumes from it.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
     /// Draw the loss curve to this file (.png or .svg).
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
+    /// Refuse to train if the estimated memory (a step's tape, the parameters, Adam's state) exceeds
+    /// this, e.g. 512M or 2G [default: the available memory, MemAvailable].
+    #[arg(long, value_name = "BYTES", value_parser = memory::max_memory_arg)]
+    max_memory: Option<u64>,
 }
 
 /// Arguments of `micrograd gpt sample`.
@@ -78,13 +89,18 @@ pub struct SampleArgs {
     #[arg(long, value_name = "FILE")]
     model: PathBuf,
     /// Number of samples.
-    #[arg(short = 'n', long = "num", default_value_t = 20)]
+    #[arg(
+        short = 'n',
+        long = "num",
+        default_value_t = 20,
+        allow_negative_numbers = true
+    )]
     n: usize,
     /// Softmax temperature, > 0: lower is more conservative.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     temperature: f64,
     /// Seed of the sampler (default: a random one).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
 }
 
@@ -101,7 +117,7 @@ fn read_text(path: &Path) -> Result<String> {
 }
 
 /// microgpt's document list: the stripped non-empty lines, with their 1-based line numbers.
-fn documents(text: &str) -> Vec<(usize, &str)> {
+pub fn documents(text: &str) -> Vec<(usize, &str)> {
     text.lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim()))
@@ -128,11 +144,17 @@ fn train(args: TrainArgs) -> Result<()> {
     if let Some(path) = &args.plot {
         crate::plot::is_svg(path)?;
     }
-    crate::output::check_outputs(&[
-        ("--save", &args.save),
-        ("--trace", &args.trace),
-        ("--plot", &args.plot),
-    ])?;
+    let mut inputs = vec![("--data", args.data.as_path())];
+    inputs.extend(args.init.as_deref().map(|p| ("--init", p)));
+    inputs.extend(args.order.as_deref().map(|p| ("--order", p)));
+    crate::output::check_outputs(
+        &inputs,
+        &[
+            ("--save", &args.save),
+            ("--trace", &args.trace),
+            ("--plot", &args.plot),
+        ],
+    )?;
 
     let data_text = read_text(&args.data)?;
     let data = documents(&data_text);
@@ -157,8 +179,9 @@ fn train(args: TrainArgs) -> Result<()> {
                 .map(|&(line, doc)| {
                     vocab.encode(doc).map_err(|e| {
                         anyhow::anyhow!(
-                            "{}:{line}: {e} (the vocabulary comes from {})",
+                            "{}:{line}: {} (the vocabulary comes from {})",
                             path.display(),
+                            excerpt(&e.to_string(), MAX_CHARS),
                             args.data.display()
                         )
                     })
@@ -179,16 +202,23 @@ fn train(args: TrainArgs) -> Result<()> {
         }
     };
 
+    memory::check(
+        &format!(
+            "training a GPT of {} parameters (n_layer {}, n_embd {}, block_size {})",
+            memory::gpt_parameters(&config, vocab.size()),
+            config.n_layer,
+            config.n_embd,
+            config.block_size
+        ),
+        memory::gpt_training_bytes(&config, vocab.size()),
+        args.max_memory,
+        "use a smaller model (--n-embd, --n-layer) or a shorter context (--block-size)",
+    )?;
     let model = match &args.init {
-        Some(path) => {
-            let sd = state_dict_from_json(&read_text(path)?)
-                .with_context(|| format!("{}: not a state dict", path.display()))?;
-            Gpt::from_state_dict(config, vocab, &sd)
-                .with_context(|| format!("{}: does not fit the model", path.display()))?
-        }
+        Some(path) => load_init(path, config, vocab)?,
         None => Gpt::new(config, vocab, &mut rng)?,
     };
-    eprintln!(
+    errln!(
         "{} documents, vocabulary of {} tokens, {} parameters, {} steps",
         data.len(),
         model.vocab().size(),
@@ -196,23 +226,55 @@ fn train(args: TrainArgs) -> Result<()> {
         args.steps
     );
 
+    signals::checkpoint_on_signal();
     let mut trainer = Trainer::new(model, args.lr, args.steps);
     let mut losses = Vec::with_capacity(args.steps.min(1 << 16));
     let progress = Progress::new(args.steps);
     let start = Instant::now();
     for step in 0..args.steps {
-        let loss = trainer
-            .step(&order[step % order.len()])
-            .context("training stopped; nothing was written")?;
-        losses.push(loss);
-        progress.update(step, loss);
+        if signals::stop_requested() {
+            break;
+        }
+        match trainer.step(&order[step % order.len()]) {
+            Ok(loss) => {
+                losses.push(loss);
+                progress.update(step, loss);
+            }
+            Err(e) => {
+                progress.finish();
+                // the trace up to the failing step is what a user wants to look at
+                let written = if losses.is_empty() || args.trace.is_none() {
+                    "nothing was written".to_string()
+                } else {
+                    write_trace(&args, &losses, "steps before the loss diverged")?;
+                    format!("wrote the trace of steps 1 to {}", losses.len())
+                };
+                if let GptError::NonFiniteLoss { loss, .. } = e {
+                    bail!(
+                        "the loss of step {} (counting from 1, as the progress lines do) is {loss}; \
+                         training stopped before updating ({written}; try a smaller --lr)",
+                        step + 1
+                    );
+                }
+                return Err(anyhow::Error::new(e).context(format!("training stopped; {written}")));
+            }
+        }
     }
     let elapsed = start.elapsed();
     progress.finish();
+    if losses.is_empty() {
+        bail!("interrupted before the first step ended; nothing was written");
+    }
+    let interrupted = signals::stop_requested();
 
     let tail = &losses[losses.len().saturating_sub(100)..];
-    eprintln!(
-        "trained {} steps in {:.3} s ({:.1} µs/step); loss: first {:.4}, last {:.4}, mean of the last {} {:.4}",
+    errln!(
+        "{} {} steps in {:.3} s ({:.1} µs/step); loss: first {:.4}, last {:.4}, mean of the last {} {:.4}",
+        if interrupted {
+            "interrupted after"
+        } else {
+            "trained"
+        },
         losses.len(),
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / losses.len() as f64,
@@ -222,6 +284,35 @@ fn train(args: TrainArgs) -> Result<()> {
         tail.iter().sum::<f64>() / tail.len() as f64
     );
 
+    let checkpoint = if interrupted { ", a checkpoint" } else { "" };
+    write_trace(&args, &losses, &format!("steps{checkpoint}"))?;
+    if let Some(path) = &args.save {
+        write_bytes_atomic(path, trainer.model().to_json().as_bytes())?;
+        wrote(
+            path,
+            &format!(
+                "the model after {} of {} steps{checkpoint}",
+                losses.len(),
+                args.steps
+            ),
+        );
+    }
+    if interrupted {
+        match &args.save {
+            Some(path) => errln!("stopped by a signal; resume with --init {}", path.display()),
+            None => errln!("stopped by a signal; no --save, so the model is lost"),
+        }
+        return Ok(());
+    }
+    if let Some(path) = &args.plot {
+        plot_losses(path, &losses)?;
+        wrote(path, "the loss curve");
+    }
+    Ok(())
+}
+
+/// Writes `--trace` (if asked): `{"step": k, "loss": L}` per step, k from 0.
+fn write_trace(args: &TrainArgs, losses: &[f64], what: &str) -> Result<()> {
     if let Some(path) = &args.trace {
         write_atomic(path, |w| {
             for (k, loss) in losses.iter().enumerate() {
@@ -233,17 +324,42 @@ fn train(args: TrainArgs) -> Result<()> {
             }
             Ok(())
         })?;
-        eprintln!("wrote {}", path.display());
-    }
-    if let Some(path) = &args.save {
-        write_bytes_atomic(path, trainer.model().to_json().as_bytes())?;
-        eprintln!("wrote {}", path.display());
-    }
-    if let Some(path) = &args.plot {
-        plot_losses(path, &losses)?;
-        eprintln!("wrote {}", path.display());
+        wrote(path, &format!("{} {what}", losses.len()));
     }
     Ok(())
+}
+
+/// `--init`: a model saved by `--save` (its configuration and vocabulary must be this run's) or a
+/// bare state dict.
+fn load_init(path: &Path, config: GptConfig, vocab: Vocab) -> Result<Gpt> {
+    init_from_text(
+        &read_text(path)?,
+        &path.display().to_string(),
+        config,
+        vocab,
+    )
+}
+
+/// [`load_init`] on the text of the file `name`.
+pub fn init_from_text(text: &str, name: &str, config: GptConfig, vocab: Vocab) -> Result<Gpt> {
+    if text.contains("\"state_dict\"") {
+        let model = Gpt::from_json(text).with_context(|| format!("{name}: not a saved model"))?;
+        if *model.config() != config {
+            bail!(
+                "{name}: the saved model is {:?}, this run asks for {:?} (give the same --n-layer, \
+                 --n-embd, --n-head, --block-size)",
+                model.config(),
+                config
+            );
+        }
+        if *model.vocab() != vocab {
+            bail!("{name}: the saved model's vocabulary differs from the one of --data");
+        }
+        return Ok(model);
+    }
+    let sd = state_dict_from_json(text).with_context(|| format!("{name}: not a state dict"))?;
+    Gpt::from_state_dict(config, vocab, &sd)
+        .with_context(|| format!("{name}: does not fit the model"))
 }
 
 /// A progress bar on a terminal, a few plain lines otherwise.
@@ -278,7 +394,7 @@ impl Progress {
             None => {
                 let every = (self.steps / 10).max(1);
                 if step % every == 0 || step + 1 == self.steps {
-                    eprintln!("step {:>5} / {} | loss {loss:.4}", step + 1, self.steps);
+                    errln!("step {:>5} / {} | loss {loss:.4}", step + 1, self.steps);
                 }
             }
         }
@@ -298,10 +414,9 @@ fn sample(args: SampleArgs) -> Result<()> {
         Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
         None => rand::rngs::StdRng::from_os_rng(),
     };
-    let mut out = std::io::stdout().lock();
     for _ in 0..args.n {
         let name = model.sample(&mut rng, args.temperature)?;
-        writeln!(out, "{name}")?;
+        outln!("{name}")?;
     }
     Ok(())
 }

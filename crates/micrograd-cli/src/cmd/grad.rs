@@ -7,9 +7,11 @@
 //! forces one. The built-in layout slows down steeply with the size of the graph and with edges that
 //! span many ranks (a value used all along a chain): it untangles edge crossings only in small
 //! graphs ([`BUILTIN_OPTIMIZE_UP_TO`]), refuses graphs of more than [`BUILTIN_MAX_SEGMENTS`] edge
-//! segments, and gives up after [`BUILTIN_TIMEOUT`]. `--png F` needs Graphviz's `dot`. Every output file is written atomically.
+//! segments, and gives up after [`LAYOUT_TIMEOUT`]. `--png F` needs Graphviz's `dot`. Every output file is written atomically.
 
-use crate::output::write_bytes_atomic;
+use crate::excerpt::{excerpt, window, MAX_CHARS};
+use crate::output::{write_bytes_atomic, wrote};
+use crate::{errln, outln};
 use anyhow::{anyhow, bail, Context, Result};
 use layout::backends::svg::SVGWriter;
 use layout::gv::{DotParser, GraphBuilder};
@@ -17,7 +19,7 @@ use micrograd::expr::{point_at, EvalError, Expr, Function};
 use micrograd::viz::{format_number, to_dot, DotOptions};
 use micrograd::Value;
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -59,13 +61,19 @@ pub struct Args {
     renderer: Renderer,
     /// Digits after the decimal point in the printed numbers and the picture (--json is always
     /// full precision).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(0..=17))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(0..=17),
+          allow_negative_numbers = true)]
     precision: u8,
     /// Leave the gradients out of the picture.
     #[arg(long)]
     hide_grad: bool,
     /// Refuse to draw graphs with more values than this.
-    #[arg(long, default_value_t = 500, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 500,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     max_nodes: usize,
 }
 
@@ -82,23 +90,34 @@ enum Renderer {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    crate::output::check_outputs(&[
-        ("--dot", &args.dot),
-        ("--svg", &args.svg),
-        ("--png", &args.png),
-    ])?;
+    crate::output::check_outputs(
+        &[],
+        &[
+            ("--dot", &args.dot),
+            ("--svg", &args.svg),
+            ("--png", &args.png),
+        ],
+    )?;
     let bindings = parse_bindings(&args.values)?;
-    let expr = Expr::parse(&args.expr)
-        .map_err(|e| anyhow!("cannot parse the expression: {e}\n{}", e.show(&args.expr)))?;
+    let expr = Expr::parse(&args.expr).map_err(|e| {
+        anyhow!(
+            "cannot parse the expression: {}\n{}",
+            excerpt(&e.to_string(), MAX_CHARS),
+            point_at_window(&args.expr, e.column)
+        )
+    })?;
     let refs: Vec<(&str, f64)> = bindings.iter().map(|(n, x)| (n.as_str(), *x)).collect();
     let out = expr.eval(&refs).map_err(|e| {
-        let mut msg = e.to_string();
+        let mut msg = excerpt(&e.to_string(), MAX_CHARS);
         if let EvalError::UnknownVariable { name, .. } = &e {
-            msg.push_str(&format!("; give it a value as {name}=VALUE"));
+            msg.push_str(&format!(
+                "; give it a value as {}=VALUE",
+                excerpt(name, MAX_CHARS)
+            ));
         }
         if let Some(column) = e.column() {
             msg.push('\n');
-            msg.push_str(&point_at(&args.expr, column));
+            msg.push_str(&point_at_window(&args.expr, column));
         }
         anyhow!(msg)
     })?;
@@ -110,16 +129,16 @@ pub fn run(args: Args) -> Result<()> {
     for (name, _) in &bindings {
         let g = out.grad(name);
         if g.is_none() {
-            eprintln!("note: the expression does not use {name}; its gradient is 0");
+            errln!("note: the expression does not use {name}; its gradient is 0");
         }
         grads.push((name.clone(), g.unwrap_or(0.0)));
     }
     if !value.is_finite() {
-        eprintln!("warning: the value is {value}");
+        errln!("warning: the value is {value}");
     }
 
     if args.json {
-        println!("{}", json(value, &grads)?);
+        outln!("{}", json(value, &grads)?)?;
     } else {
         let p = args.precision as usize;
         let width = grads
@@ -128,9 +147,9 @@ pub fn run(args: Args) -> Result<()> {
             .max()
             .unwrap_or(0)
             .max(5);
-        println!("{:<width$}  {}", "value", format_number(value, p));
+        outln!("{:<width$}  {}", "value", format_number(value, p))?;
         for (name, g) in &grads {
-            println!("{:<width$}  {}", format!("d/d{name}"), format_number(*g, p));
+            outln!("{:<width$}  {}", format!("d/d{name}"), format_number(*g, p))?;
         }
     }
 
@@ -144,6 +163,7 @@ pub fn run(args: Args) -> Result<()> {
             .map_err(|e| anyhow!("cannot draw the graph: {e} (see --max-nodes)"))?;
         if let Some(path) = &args.dot {
             write_bytes_atomic(path, dot.as_bytes())?;
+            wrote(path, "the graph as Graphviz DOT");
         }
         if let Some(path) = &args.svg {
             let use_graphviz = match args.renderer {
@@ -157,6 +177,7 @@ pub fn run(args: Args) -> Result<()> {
                 builtin_svg(out.value, &dot)?.into_bytes()
             };
             write_bytes_atomic(path, &svg)?;
+            wrote(path, "the graph as SVG");
         }
         if let Some(path) = &args.png {
             if !graphviz_installed() {
@@ -166,41 +187,52 @@ pub fn run(args: Args) -> Result<()> {
                 );
             }
             write_bytes_atomic(path, &graphviz(&dot, "png")?)?;
+            wrote(path, "the graph as PNG");
         }
     }
     Ok(())
+}
+
+/// `source` and a caret under `column` (see [`point_at`]), cut to a window around the column.
+fn point_at_window(source: &str, column: usize) -> String {
+    let (shown, column) = window(source, column);
+    point_at(&shown, column)
 }
 
 /// Parses `NAME=VALUE` arguments: the name must be a variable name (not a function's), the value a
 /// finite number, and no name may repeat.
 fn parse_bindings(args: &[String]) -> Result<Vec<(String, f64)>> {
     let mut out: Vec<(String, f64)> = Vec::new();
-    for arg in args {
-        let Some((name, value)) = arg.split_once('=') else {
+    for full in args {
+        let arg = &excerpt(full, MAX_CHARS / 3);
+        let Some((name, value)) = full.split_once('=') else {
             bail!("argument '{arg}' is not of the form NAME=VALUE (e.g. x=2.5)");
         };
         let name = name.trim();
+        let shown_name = excerpt(name, MAX_CHARS / 3);
         let mut chars = name.chars();
         let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             bail!(
-                "argument '{arg}': '{name}' is not a variable name \
+                "argument '{arg}': '{shown_name}' is not a variable name \
                  (a letter or _, then letters, digits, _)"
             );
         }
         if Function::from_name(name).is_some() {
-            bail!("argument '{arg}': '{name}' is a function, not a variable");
+            bail!("argument '{arg}': '{shown_name}' is a function, not a variable");
         }
-        let x: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| anyhow!("argument '{arg}': '{value}' is not a number"))?;
+        let x: f64 = value.trim().parse().map_err(|_| {
+            anyhow!(
+                "argument '{arg}': '{}' is not a number",
+                excerpt(value, MAX_CHARS / 3)
+            )
+        })?;
         if !x.is_finite() {
-            bail!("argument '{arg}': the value of {name} must be a finite number");
+            bail!("argument '{arg}': the value of {shown_name} must be a finite number");
         }
         if out.iter().any(|(n, _)| n == name) {
-            bail!("variable {name} is given twice");
+            bail!("variable {shown_name} is given twice");
         }
         out.push((name.to_string(), x));
     }
@@ -238,31 +270,75 @@ fn graphviz_installed() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Runs `dot -T<format>` on the DOT text and returns its output.
+/// Runs `dot -T<format>` on the DOT text and returns its output; gives up (and kills `dot`) after
+/// [`LAYOUT_TIMEOUT`], as the built-in layout does.
 fn graphviz(dot: &str, format: &str) -> Result<Vec<u8>> {
-    let mut child = Command::new("dot")
+    graphviz_with_timeout("dot", dot, format, LAYOUT_TIMEOUT)
+}
+
+/// [`graphviz`] with the program and the timeout given (the tests use a program that hangs).
+fn graphviz_with_timeout(
+    program: &str,
+    dot: &str,
+    format: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>> {
+    let mut child = Command::new(program)
         .arg(format!("-T{format}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("cannot run Graphviz's `dot` program (is graphviz installed?)")?;
-    // Write from another thread so a large output cannot deadlock against a full stdin pipe.
+    // Write and read from other threads so a large output cannot deadlock against a full pipe, and
+    // so the wait can time out.
     let mut stdin = child.stdin.take().context("no stdin for `dot`")?;
     let input = dot.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().context("running `dot`")?;
+    let read_all = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = read_all(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read_all(child.stderr.take().map(|p| Box::new(p) as _));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().context("running `dot`")? {
+            break status;
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "Graphviz's `dot -T{format}` took more than {} s; gave up (write --dot and draw it \
+                 yourself)",
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     let written = writer
         .join()
         .map_err(|_| anyhow!("writing to `dot` failed"))?;
-    if !output.status.success() {
+    let out = stdout
+        .join()
+        .map_err(|_| anyhow!("reading from `dot` failed"))?;
+    let err = stderr
+        .join()
+        .map_err(|_| anyhow!("reading from `dot` failed"))?;
+    if !status.success() {
         bail!(
             "Graphviz's `dot -T{format}` failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
+            String::from_utf8_lossy(&err).trim()
         );
     }
     written.context("writing to `dot`")?;
-    Ok(output.stdout)
+    Ok(out)
 }
 
 /// The most edge segments the built-in layout is asked to route (see [`layout_size`]); beyond
@@ -277,8 +353,8 @@ const BUILTIN_MAX_SEGMENTS: usize = 20_000;
 /// ranks, more edge crossings.
 const BUILTIN_OPTIMIZE_UP_TO: usize = 400;
 
-/// How long the built-in layout may run before the command gives up.
-const BUILTIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a layout (the built-in one or Graphviz's `dot`) may run before the command gives up.
+const LAYOUT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The size of `root`'s picture for a layered layout: (nodes, edge segments). Nodes are the values and
 /// the operation nodes. Segments count the rank-to-rank pieces of the edges once every node sits as
@@ -360,16 +436,55 @@ fn builtin_svg(root: Value, dot: &str) -> Result<String> {
         graph.do_it(false, !optimize, false, &mut svg);
         let _ = tx.send(svg.finalize());
     });
-    let result = rx.recv_timeout(BUILTIN_TIMEOUT);
+    let result = rx.recv_timeout(LAYOUT_TIMEOUT);
     std::panic::set_hook(hook);
     match result {
         Ok(svg) => Ok(svg),
         Err(mpsc::RecvTimeoutError::Timeout) => bail!(
             "the built-in layout took more than {} s; write --dot and draw it with Graphviz",
-            BUILTIN_TIMEOUT.as_secs()
+            LAYOUT_TIMEOUT.as_secs()
         ),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             bail!("the built-in renderer failed on this graph; write --dot and use Graphviz")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hanging_dot_is_killed_after_the_timeout() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("dot");
+        std::fs::write(&fake, "#!/bin/sh\nexec sleep 30\n").unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let start = std::time::Instant::now();
+        let err = graphviz_with_timeout(
+            fake.to_str().unwrap(),
+            "digraph {}",
+            "svg",
+            Duration::from_millis(500),
+        )
+        .unwrap_err();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(err.to_string().contains("took more than 0 s"), "{err}");
+    }
+
+    #[test]
+    fn a_long_expression_is_shown_as_a_window() {
+        let src = format!("{}+*1", "x+".repeat(10_000));
+        let shown = point_at_window(&src, 20_002);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!(lines[0].chars().count() <= 202, "{}", lines[0].len());
+        let caret = lines[1].chars().count() - 1;
+        assert_eq!(lines[0].chars().nth(caret), Some('*'));
     }
 }

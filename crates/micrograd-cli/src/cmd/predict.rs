@@ -3,6 +3,7 @@
 //! output (labels 0..k-1) and its softmax probability as the score.
 
 use crate::csv_data::{self, Labels};
+use crate::{errln, outln};
 use anyhow::{bail, Result};
 use micrograd::data::LabelEncoding;
 use std::path::PathBuf;
@@ -98,10 +99,10 @@ pub fn run(args: Args) -> Result<()> {
     header.push("score".into());
     header.push("predicted".into());
     if args.csv {
-        println!("{}", header.join(","));
+        outln!("{}", header.join(","))?;
     } else {
         let cells: Vec<String> = header.iter().map(|h| format!("{h:>12}")).collect();
-        println!("{:>5} {}", "#", cells.join(" "));
+        outln!("{:>5} {}", "#", cells.join(" "))?;
     }
     for (i, x) in rows.features.iter().enumerate() {
         let mut cells: Vec<String> = x.iter().map(|v| v.to_string()).collect();
@@ -111,7 +112,7 @@ pub fn run(args: Args) -> Result<()> {
         cells.push(scores[i].to_string());
         cells.push(predicted[i].to_string());
         if args.csv {
-            println!("{}", cells.join(","));
+            outln!("{}", cells.join(","))?;
         } else {
             let mut shown: Vec<String> = x.iter().map(|v| format!("{v:>12.6}")).collect();
             if let Some(l) = &labels {
@@ -123,7 +124,7 @@ pub fn run(args: Args) -> Result<()> {
                 _ => "",
             };
             shown.push(format!("{:>12}{mark}", predicted[i]));
-            println!("{:>5} {}", i + 1, shown.join(" "));
+            outln!("{:>5} {}", i + 1, shown.join(" "))?;
         }
     }
     if let Some(l) = &labels {
@@ -134,9 +135,9 @@ pub fn run(args: Args) -> Result<()> {
             l.len()
         );
         if args.csv {
-            eprintln!("{line}");
+            errln!("{line}");
         } else {
-            println!("{line}");
+            outln!("{line}")?;
         }
     }
     Ok(())

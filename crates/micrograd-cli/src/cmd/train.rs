@@ -1,14 +1,18 @@
-//! `micrograd train`: trains an MLP binary classifier on a CSV data set the way micrograd's demo does
-//! (SVM max-margin loss, L2, SGD with a linearly decaying learning rate), with a progress bar.
+//! `micrograd train`: trains an MLP classifier on a CSV data set, by default the way micrograd's demo
+//! does (2 classes, SVM max-margin loss, L2, full-batch SGD with a linearly decaying learning rate),
+//! or with the general loop ([`fit`]: any loss, optimizer, schedule, mini-batches, k classes) when
+//! any of its flags is given; with a progress bar.
 
 use crate::csv_data;
-use crate::output::{check_outputs, write_atomic};
+use crate::output::{check_outputs, write_atomic, wrote};
 use crate::plot::{self, Chart, Charts, Regions, Series};
+use crate::{errln, memory, signals};
 use anyhow::{bail, Context, Result};
 use micrograd::data::{Dataset, LabelEncoding};
 use micrograd::nn::{Activation, Module, MLP};
 use micrograd::train::{
-    FitConfig, LossKind, LrSchedule, OptimizerKind, StepRecord, TrainConfig, Trainer,
+    ConfigField, FitConfig, LossKind, LrSchedule, OptimizerKind, StepRecord, TrainConfig,
+    TrainError, Trainer,
 };
 use rand::SeedableRng;
 use std::io::IsTerminal;
@@ -18,14 +22,34 @@ mod fit;
 
 /// Arguments of `micrograd train`.
 #[derive(clap::Args)]
+#[command(after_help = "\
+Two training loops:
+  micrograd's demo loop (the default): 2 classes, SVM max-margin loss + alpha * L2, full-batch SGD
+    for --steps steps, the learning rate decaying linearly from --lr-start to --lr-end; the trace
+    and the log count steps from 0, as micrograd does.
+  the general loop, chosen by any of --loss --optimizer --momentum --lr --schedule --step-epochs
+    --gamma --weight-decay --dropout --batch-size --epochs --val-split --patience --clip: k classes
+    (--loss ce, the default for more than 2), mini-batches, validation, early stopping; the log,
+    the trace, the errors and the loss plot count epochs from 1.
+
+Outputs: `-` is standard output; a symbolic link is written through; an existing file keeps its
+permissions, a read-only one is refused; an output may not be an input or another output.
+Ctrl-C (SIGINT) or SIGTERM stops at the end of the current step or epoch, saves --save and --trace
+as a checkpoint and exits with code 130; --model-init resumes from the saved model.
+
+Examples:
+  micrograd train --data moons.csv --save model.json --plot boundary.png
+  micrograd train --data spirals.csv --loss ce --optimizer adam --lr 0.03 --batch-size 32 --epochs 100")]
 pub struct Args {
-    /// The training data: CSV with a header, feature columns, then a `label` column (-1/+1 or 0/1).
+    /// The training data: CSV with a header, feature columns, then a `label` column (-1/+1, or
+    /// classes 0, 1, ..., k-1).
     #[arg(long, value_name = "F.csv")]
     data: PathBuf,
     /// Start from this model file (JSON, the layout of micrograd's demo weights) instead of a random one.
     #[arg(long, value_name = "M.json", conflicts_with_all = ["hidden", "seed", "activation"])]
     model_init: Option<PathBuf>,
-    /// Hidden layer widths of a new model; its output layer is one linear neuron.
+    /// Hidden layer widths of a new model; its output layer is linear: one neuron (a score) for 2
+    /// classes with hinge, mse or bce, k neurons for --loss ce on k classes.
     #[arg(
         long,
         value_name = "N,N,...",
@@ -34,7 +58,12 @@ pub struct Args {
     )]
     hidden: Vec<usize>,
     /// Random seed of a new model's weights (uniform in [-1, 1), biases 0).
-    #[arg(long, value_name = "S", default_value_t = 1337)]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 1337,
+        allow_negative_numbers = true
+    )]
     seed: u64,
     /// Activation of a new model's hidden layers: relu, tanh, sigmoid or linear.
     #[arg(long, value_name = "NAME", default_value = "relu")]
@@ -42,13 +71,13 @@ pub struct Args {
     /// Number of SGD steps (full batch) of micrograd's demo loop [default: 100]. Not with the
     /// general-training flags (use --epochs).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000),
-          conflicts_with_all = FIT_FLAGS)]
+          conflicts_with_all = FIT_FLAGS, allow_negative_numbers = true)]
     steps: Option<u64>,
-    /// Learning rate at the first step of micrograd's demo loop [default: 1.0]. Not with the
+    /// Learning rate at the first step of micrograd's demo loop, > 0 [default: 1.0]. Not with the
     /// general-training flags (use --lr).
     #[arg(long, allow_negative_numbers = true, conflicts_with_all = FIT_FLAGS)]
     lr_start: Option<f64>,
-    /// Learning rate the demo loop's linear decay reaches after the last step [default: 0.1].
+    /// Learning rate the demo loop's linear decay reaches after the last step, >= 0 [default: 0.1].
     #[arg(long, allow_negative_numbers = true, conflicts_with_all = FIT_FLAGS)]
     lr_end: Option<f64>,
     /// L2 regularization strength: alpha * sum(p^2) is added to the loss [default: 1e-4 for the demo
@@ -67,7 +96,7 @@ pub struct Args {
     /// Momentum of --optimizer momentum|nesterov, in [0, 1) [default: 0.9].
     #[arg(long, allow_negative_numbers = true)]
     momentum: Option<f64>,
-    /// Base learning rate [default: 0.01 for adam/adamw, 0.1 otherwise].
+    /// Base learning rate, > 0 [default: 0.01 for adam/adamw, 0.1 otherwise].
     #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Learning-rate schedule over all update steps: constant, linear (down to lr/10), cosine (down to
@@ -75,7 +104,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     schedule: Option<ScheduleName>,
     /// Epochs between decays of --schedule step [default: a third of --epochs].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     step_epochs: Option<usize>,
     /// Decay factor of --schedule step [default: 0.1].
     #[arg(long, allow_negative_numbers = true)]
@@ -87,17 +116,17 @@ pub struct Args {
     #[arg(long, allow_negative_numbers = true)]
     dropout: Option<f64>,
     /// Examples per update; 0 = the whole training set [default: 0].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     batch_size: Option<usize>,
     /// Passes over the training set [default: 100].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     epochs: Option<usize>,
     /// Fraction of the data held out (seeded by --seed) for validation, in [0, 1) [default: 0].
     #[arg(long, value_name = "F", allow_negative_numbers = true)]
     val_split: Option<f64>,
     /// Early stopping: stop after N epochs without a lower validation loss and restore the best
     /// epoch's parameters (needs --val-split).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     patience: Option<usize>,
     /// Clip the global gradient norm to this before every update.
     #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
@@ -105,18 +134,28 @@ pub struct Args {
     /// Fail (and write no file) if the final training accuracy is below this percentage.
     #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
     min_accuracy: Option<f64>,
-    /// Write each step's loss and accuracy (before its update) as JSON lines to this file.
+    /// Write one JSON line per step (demo loop: `step` from 0, loss and accuracy before its update)
+    /// or per epoch (general loop: `epoch` from 1, training and validation loss and accuracy, lr) to
+    /// this file (`-`: standard output). Also written, up to the failing step, when the loss diverges,
+    /// and as a checkpoint on Ctrl-C.
     #[arg(long, value_name = "T.jsonl")]
     trace: Option<PathBuf>,
-    /// Save the trained model (JSON) to this file.
+    /// Save the trained model (JSON) to this file (`-`: standard output). On Ctrl-C (SIGINT) or
+    /// SIGTERM, training stops at the end of the current step or epoch and the model is saved as a
+    /// checkpoint (exit code 130); `--model-init` resumes from it.
     #[arg(long, value_name = "M.json")]
     save: Option<PathBuf>,
-    /// Draw the decision boundary with the data (2-feature data only) to this PNG or SVG file.
+    /// Draw the decision boundary (2 classes) or the class regions (k classes) with the data
+    /// (2-feature data only) to this PNG or SVG file.
     #[arg(long, value_name = "P.png")]
     plot: Option<PathBuf>,
     /// Draw the loss and accuracy curves to this PNG or SVG file.
     #[arg(long, value_name = "L.png")]
     loss_plot: Option<PathBuf>,
+    /// Refuse to train if the estimated memory (the tape of a step and the parameters) exceeds this,
+    /// e.g. 512M or 2G [default: the available memory, MemAvailable].
+    #[arg(long, value_name = "BYTES", value_parser = memory::max_memory_arg)]
+    max_memory: Option<u64>,
 }
 
 /// The flags of the general training loop (their presence selects it).
@@ -200,7 +239,7 @@ fn save_model(args: &Args, model: &MLP) -> Result<()> {
     if let Some(path) = &args.save {
         let json = model.to_json();
         write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
-        println!("wrote {} (the trained model)", path.display());
+        wrote(path, "the trained model");
     }
     Ok(())
 }
@@ -223,12 +262,17 @@ pub fn fmt_loss(x: f64) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    check_outputs(&[
-        ("--trace", &args.trace),
-        ("--save", &args.save),
-        ("--plot", &args.plot),
-        ("--loss-plot", &args.loss_plot),
-    ])?;
+    let mut inputs = vec![("--data", args.data.as_path())];
+    inputs.extend(args.model_init.as_deref().map(|p| ("--model-init", p)));
+    check_outputs(
+        &inputs,
+        &[
+            ("--trace", &args.trace),
+            ("--save", &args.save),
+            ("--plot", &args.plot),
+            ("--loss-plot", &args.loss_plot),
+        ],
+    )?;
     for (flag, path) in [("--plot", &args.plot), ("--loss-plot", &args.loss_plot)] {
         if let Some(p) = path {
             plot::is_svg(p).with_context(|| flag.to_string())?;
@@ -264,7 +308,9 @@ pub fn run(args: Args) -> Result<()> {
         lr_end: args.lr_end.unwrap_or(defaults.lr_end),
         alpha: args.alpha.unwrap_or(defaults.alpha),
     };
-    config.validate()?;
+    if let Err(e) = config.validate() {
+        bail!(flag_error(&e));
+    }
 
     let csv = csv_data::load(&args.data)?;
     let encoding = csv.encoding;
@@ -297,13 +343,17 @@ pub fn run(args: Args) -> Result<()> {
                     m.nout()
                 );
             }
+            check_memory(&args, Some(&m), data.n_features(), 1, data.len(), true)?;
             m
         }
-        None => new_model(&args, data.n_features(), 1),
+        None => {
+            check_memory(&args, None, data.n_features(), 1, data.len(), true)?;
+            new_model(&args, data.n_features(), 1)
+        }
     };
 
     let widths: Vec<String> = model.nouts().iter().map(|n| n.to_string()).collect();
-    println!(
+    errln!(
         "training MLP({}, [{}]) ({} parameters) on {} ({} points), {} steps, lr {} -> {}, alpha {}",
         model.nin(),
         widths.join(", "),
@@ -316,38 +366,47 @@ pub fn run(args: Args) -> Result<()> {
         config.alpha
     );
 
+    signals::checkpoint_on_signal();
     let mut trainer = Trainer::new(&model, &data, &config)?;
-    let records = run_with_progress(&mut trainer, config.steps)?;
+    let mut records = Vec::with_capacity(config.steps.min(1 << 16));
+    let outcome = run_with_progress(&mut trainer, config.steps, &mut records);
+    if let Err(e) = outcome {
+        // the loss diverged: the trace up to the failing step is what a user wants to look at
+        if !records.is_empty() {
+            write_trace(&args, &records, "steps before the loss diverged")?;
+        }
+        return Err(e);
+    }
+    if records.is_empty() {
+        bail!("interrupted before the first step ended; nothing was written");
+    }
+    let interrupted = signals::stop_requested();
     let (first, last) = (&records[0], &records[records.len() - 1]);
     let final_acc = micrograd::train::accuracy(
         &micrograd::train::scores(&model, &data)?,
         &data.signed_labels()?,
     );
-    println!(
-        "done: loss {} -> {}, accuracy {:.1}% -> {:.1}% (after the last update: {:.1}%)",
+    errln!(
+        "{}: loss {} -> {}, accuracy {:.1}% -> {:.1}% (after the last update: {:.1}%)",
+        if interrupted { "interrupted" } else { "done" },
         fmt_loss(first.loss),
         fmt_loss(last.loss),
         first.accuracy * 100.0,
         last.accuracy * 100.0,
         final_acc * 100.0
     );
+    if interrupted {
+        write_trace(&args, &records, "steps, a checkpoint")?;
+        save_checkpoint(
+            &args,
+            &model,
+            &format!("{} of {} steps", records.len(), config.steps),
+        )?;
+        return Ok(());
+    }
     check_min_accuracy(args.min_accuracy, final_acc)?;
 
-    if let Some(path) = &args.trace {
-        write_atomic(path, |w| {
-            for r in &records {
-                let line = TraceLine {
-                    step: r.step,
-                    loss: r.loss,
-                    accuracy: r.accuracy,
-                };
-                serde_json::to_writer(&mut *w, &line)?;
-                w.write_all(b"\n")?;
-            }
-            Ok(())
-        })?;
-        println!("wrote {} ({} steps)", path.display(), records.len());
-    }
+    write_trace(&args, &records, "steps")?;
     save_model(&args, &model)?;
     if let Some(path) = &args.plot {
         plot::save(
@@ -378,13 +437,96 @@ pub fn run(args: Args) -> Result<()> {
                     .to_vec(),
             },
         )?;
-        println!("wrote {} (the decision boundary)", path.display());
+        wrote(path, "the decision boundary");
     }
     if let Some(path) = &args.loss_plot {
         plot::save(path, (760, 640), &curves(&records))?;
-        println!("wrote {} (loss and accuracy)", path.display());
+        wrote(path, "loss and accuracy");
     }
     Ok(())
+}
+
+/// Writes `--trace` of the demo loop (if asked), one JSON line per step record.
+fn write_trace(args: &Args, records: &[StepRecord], what: &str) -> Result<()> {
+    write_json_lines(
+        args.trace.as_deref(),
+        records.iter().map(|r| TraceLine {
+            step: r.step,
+            loss: r.loss,
+            accuracy: r.accuracy,
+        }),
+        what,
+    )
+}
+
+/// Writes `lines` as JSON lines to `path` (if given) and reports `wrote PATH (N what)`.
+pub fn write_json_lines<T: serde::Serialize>(
+    path: Option<&Path>,
+    lines: impl ExactSizeIterator<Item = T>,
+    what: &str,
+) -> Result<()> {
+    if let Some(path) = path {
+        let n = lines.len();
+        write_atomic(path, |w| {
+            for line in lines {
+                serde_json::to_writer(&mut *w, &line)?;
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        })?;
+        wrote(path, &format!("{n} {what}"));
+    }
+    Ok(())
+}
+
+/// After an interrupt: saves the model as a checkpoint (if `--save`) and says how to resume.
+pub fn save_checkpoint(args: &Args, model: &MLP, progress: &str) -> Result<()> {
+    match &args.save {
+        Some(path) => {
+            let json = model.to_json();
+            write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
+            wrote(path, &format!("a checkpoint after {progress}"));
+            errln!(
+                "stopped by a signal; resume with --model-init {}",
+                path.display()
+            );
+        }
+        None => errln!("stopped by a signal after {progress}; no --save, so the model is lost"),
+    }
+    Ok(())
+}
+
+/// Refuses, before the model is built, a run whose estimated memory exceeds `--max-memory` or the
+/// available memory: the model `init` (or a new one of `--hidden`), `nin` inputs, `nout` outputs,
+/// batches of `batch` examples, with the L2 penalty's graph if `l2`.
+pub fn check_memory(
+    args: &Args,
+    init: Option<&MLP>,
+    nin: usize,
+    nout: usize,
+    batch: usize,
+    l2: bool,
+) -> Result<()> {
+    let mut widths = vec![nin];
+    match init {
+        Some(m) => widths.extend(m.nouts()),
+        None => {
+            widths.extend(&args.hidden);
+            widths.push(nout);
+        }
+    }
+    let estimate = memory::mlp_training_bytes(&widths, batch, l2);
+    let shown: Vec<String> = widths[1..].iter().map(|w| w.to_string()).collect();
+    memory::check(
+        &format!(
+            "training MLP({nin}, [{}]) on batches of {batch} examples",
+            shown.join(", ")
+        ),
+        estimate,
+        args.max_memory,
+        "use smaller batches (--batch-size N, the general loop), a smaller model (--hidden), or \
+         less data",
+    )
 }
 
 /// Whether any flag of the general training loop was given.
@@ -469,28 +611,34 @@ pub fn fit_config(a: &Args, classes: usize) -> Result<FitConfig> {
         seed: a.seed,
     };
     if let Err(e) = config.validate() {
-        let msg = e.to_string();
-        let flags = [
-            ("lr ", "--lr "),
-            ("weight_decay ", "--weight-decay "),
-            ("l2 ", "--alpha "),
-            ("dropout ", "--dropout "),
-            ("val_split ", "--val-split "),
-            ("epochs ", "--epochs "),
-            ("momentum ", "--momentum "),
-            ("clip ", "--clip "),
-            ("patience ", "--patience "),
-            ("early stopping (patience)", "--patience"),
-            ("the step schedule's step size", "--step-epochs"),
-            ("the step schedule's gamma", "--gamma"),
-        ];
-        let msg = flags
-            .iter()
-            .find_map(|(field, flag)| msg.strip_prefix(field).map(|rest| format!("{flag}{rest}")))
-            .unwrap_or(msg);
-        bail!(msg);
+        bail!(flag_error(&e));
     }
     Ok(config)
+}
+
+/// A configuration error with the field named by its flag: `--lr must be a finite number > 0, got 0`.
+fn flag_error(e: &TrainError) -> String {
+    let TrainError::Config(c) = e else {
+        return e.to_string();
+    };
+    let flag = match c.field {
+        ConfigField::Lr => "--lr",
+        ConfigField::LrStart => "--lr-start",
+        ConfigField::LrEnd => "--lr-end",
+        ConfigField::Steps => "--steps",
+        ConfigField::WeightDecay => "--weight-decay",
+        ConfigField::L2 => "--alpha",
+        ConfigField::Dropout => "--dropout",
+        ConfigField::ValSplit => "--val-split",
+        ConfigField::Epochs => "--epochs",
+        ConfigField::Momentum => "--momentum",
+        ConfigField::Clip => "--clip",
+        ConfigField::Patience => "--patience",
+        ConfigField::StepEpochs => "--step-epochs",
+        ConfigField::StepGamma => "--gamma",
+        _ => return e.to_string(),
+    };
+    format!("{flag} {}", c.requirement())
 }
 
 /// The loss (log scale) and accuracy curves of a run.
@@ -522,11 +670,15 @@ pub fn curves(records: &[StepRecord]) -> Charts {
     ])
 }
 
-/// Runs every step: a progress bar with the live loss when stderr is a terminal, plain log lines on
-/// stdout otherwise (about 100 of them, plus the last step).
-fn run_with_progress(trainer: &mut Trainer<'_>, steps: usize) -> Result<Vec<StepRecord>> {
-    let mut records = Vec::with_capacity(steps.min(1 << 16));
-    if std::io::stderr().is_terminal() {
+/// Runs every step, pushing each step's record to `records`, until all ran or a signal asks to stop:
+/// a progress bar with the live loss when stderr is a terminal, plain log lines on stderr otherwise
+/// (about 100 of them, plus the last step).
+fn run_with_progress(
+    trainer: &mut Trainer<'_>,
+    steps: usize,
+    records: &mut Vec<StepRecord>,
+) -> Result<()> {
+    let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(steps as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -535,38 +687,41 @@ fn run_with_progress(trainer: &mut Trainer<'_>, steps: usize) -> Result<Vec<Step
             .expect("a valid template")
             .progress_chars("=> "),
         );
-        while !trainer.is_done() {
-            let r = match trainer.step() {
-                Ok(r) => r,
-                Err(e) => {
+        bar
+    });
+    let every = steps.div_ceil(100).max(1);
+    while !trainer.is_done() && !signals::stop_requested() {
+        let r = match trainer.step() {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(bar) = &bar {
                     bar.abandon();
-                    return Err(e.into());
                 }
-            };
-            bar.set_message(format!(
-                "loss {}  accuracy {:.1}%",
-                fmt_loss(r.loss),
-                r.accuracy * 100.0
-            ));
-            bar.inc(1);
-            records.push(r);
-        }
-        bar.finish();
-    } else {
-        let every = steps.div_ceil(100).max(1);
-        while !trainer.is_done() {
-            let r = trainer.step()?;
-            if r.step % every == 0 || r.step + 1 == steps {
-                println!(
-                    "step {:>width$}/{steps} loss {} accuracy {:.1}%",
-                    r.step,
-                    fmt_loss(r.loss),
-                    r.accuracy * 100.0,
-                    width = steps.to_string().len()
-                );
+                return Err(e.into());
             }
-            records.push(r);
+        };
+        match &bar {
+            Some(bar) => {
+                bar.set_message(format!(
+                    "loss {}  accuracy {:.1}%",
+                    fmt_loss(r.loss),
+                    r.accuracy * 100.0
+                ));
+                bar.inc(1);
+            }
+            None if r.step % every == 0 || r.step + 1 == steps => errln!(
+                "step {:>width$}/{steps} loss {} accuracy {:.1}%",
+                r.step,
+                fmt_loss(r.loss),
+                r.accuracy * 100.0,
+                width = steps.to_string().len()
+            ),
+            None => {}
         }
+        records.push(r);
     }
-    Ok(records)
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    Ok(())
 }

@@ -69,6 +69,14 @@ impl Series {
     pub fn opacity(self, opacity: f64) -> Series {
         Series { opacity, ..self }
     }
+
+    /// The same series with x counted from `x0` instead of 0 (epochs from 1).
+    pub fn from_x(mut self, x0: f64) -> Series {
+        for p in &mut self.points {
+            p.0 += x0;
+        }
+        self
+    }
 }
 
 /// One chart: axes, title and any number of series.
@@ -252,6 +260,9 @@ mod tests {
         assert_eq!((s.width, s.opacity, s.markers), (2, 1.0, false));
         let s = s.width(3).opacity(0.5);
         assert_eq!((s.width, s.opacity), (3, 0.5));
+        // epochs from 1
+        let s = Series::line("e", &[4.0, 2.0], RGBColor(0, 0, 0)).from_x(1.0);
+        assert_eq!(s.points, [(1.0, 4.0), (2.0, 2.0)]);
     }
 
     #[test]

@@ -2,19 +2,21 @@
 //! optimizer, schedule, mini-batches, dropout, validation split, early stopping, k classes.
 
 use super::{
-    check_min_accuracy, check_plot_features, fit_config, fmt_loss, load_model, new_model,
-    save_model, Args,
+    check_memory, check_min_accuracy, check_plot_features, fit_config, fmt_loss, load_model,
+    new_model, save_checkpoint, save_model, write_json_lines, Args,
 };
 use crate::csv_data;
-use crate::output::write_atomic;
+use crate::output::wrote;
 use crate::plot::{self, Chart, Charts, Regions, Series};
+use crate::{errln, signals};
 use anyhow::{Context, Result};
 use micrograd::data::LabelEncoding;
 use micrograd::nn::{Module, MLP};
-use micrograd::train::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule};
+use micrograd::train::{evaluate, fit_until, EpochRecord, FitConfig, FitReport, LrSchedule};
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 
-/// One line of `--trace` in this mode.
+/// One line of `--trace` in this mode (epochs from 1, as on the console).
 #[derive(serde::Serialize)]
 struct EpochTrace {
     epoch: usize,
@@ -53,9 +55,22 @@ pub fn run(args: &Args) -> Result<()> {
     let k = data.n_classes();
     let config = fit_config(args, k)?;
     check_plot_features(args, &data)?;
+    let n_train = data.len() - (data.len() as f64 * config.val_split).round() as usize;
+    let batch = match config.batch_size {
+        0 => n_train,
+        b => b.min(n_train),
+    };
     let model = match &args.model_init {
         Some(path) => {
             let m = load_model(path)?;
+            check_memory(
+                args,
+                Some(&m),
+                data.n_features(),
+                m.nout(),
+                batch,
+                config.l2 > 0.0,
+            )?;
             evaluate(&m, &data, config.loss).with_context(|| {
                 format!(
                     "{} does not fit {} with --loss {}",
@@ -67,7 +82,9 @@ pub fn run(args: &Args) -> Result<()> {
             m
         }
         None => {
-            let m = new_model(args, data.n_features(), config.loss.outputs(k));
+            let nout = config.loss.outputs(k);
+            check_memory(args, None, data.n_features(), nout, batch, config.l2 > 0.0)?;
+            let m = new_model(args, data.n_features(), nout);
             evaluate(&m, &data, config.loss).with_context(|| {
                 format!("--loss {} on {}", config.loss.name(), args.data.display())
             })?;
@@ -76,14 +93,29 @@ pub fn run(args: &Args) -> Result<()> {
     };
     print_header(args, &model, &data, &config);
 
-    let report = run_with_progress(&model, &data, &config)?;
-    let last = report.epochs.last().expect("at least one epoch");
+    signals::checkpoint_on_signal();
+    let mut records = Vec::new();
+    let report = match run_with_progress(&model, &data, &config, &mut records) {
+        Ok(r) => r,
+        Err(e) => {
+            // the loss diverged: the trace up to the failing epoch is what a user wants to look at
+            if !records.is_empty() {
+                write_trace(args, &records, "epochs before the loss diverged")?;
+            }
+            return Err(e);
+        }
+    };
+    let interrupted = signals::stop_requested();
+    let Some(last) = report.epochs.last() else {
+        anyhow::bail!("interrupted before the first epoch ended; nothing was written");
+    };
     let (train_loss, train_acc) = match report.best_epoch {
         Some(b) => (report.epochs[b].train_loss, report.epochs[b].train_accuracy),
         None => (last.train_loss, last.train_accuracy),
     };
     let mut summary = format!(
-        "done: {} epochs, train loss {} -> {}, train accuracy {} -> {}",
+        "{}: {} epochs, train loss {} -> {}, train accuracy {} -> {}",
+        if interrupted { "interrupted" } else { "done" },
         report.epochs.len(),
         fmt_loss(report.epochs[0].train_loss),
         fmt_loss(train_loss),
@@ -106,27 +138,15 @@ pub fn run(args: &Args) -> Result<()> {
     } else if let (Some(l), Some(a)) = (last.val_loss, last.val_accuracy) {
         summary += &format!(", val loss {}, val accuracy {}", fmt_loss(l), pct(a));
     }
-    println!("{summary}");
+    errln!("{summary}");
+    if interrupted {
+        write_trace(args, &report.epochs, "epochs, a checkpoint")?;
+        let progress = format!("{} of {} epochs", report.epochs.len(), config.epochs);
+        return save_checkpoint(args, &model, &progress);
+    }
     check_min_accuracy(args.min_accuracy, train_acc)?;
 
-    if let Some(path) = &args.trace {
-        write_atomic(path, |w| {
-            for r in &report.epochs {
-                let line = EpochTrace {
-                    epoch: r.epoch,
-                    train_loss: r.train_loss,
-                    train_accuracy: r.train_accuracy,
-                    val_loss: r.val_loss,
-                    val_accuracy: r.val_accuracy,
-                    lr: r.lr,
-                };
-                serde_json::to_writer(&mut *w, &line)?;
-                w.write_all(b"\n")?;
-            }
-            Ok(())
-        })?;
-        println!("wrote {} ({} epochs)", path.display(), report.epochs.len());
-    }
+    write_trace(args, &report.epochs, "epochs")?;
     save_model(args, &model)?;
     if let Some(path) = &args.plot {
         let svg = plot::is_svg(path)?;
@@ -155,13 +175,29 @@ pub fn run(args: &Args) -> Result<()> {
                 class_names: names,
             },
         )?;
-        println!("wrote {} (the decision regions)", path.display());
+        wrote(path, "the decision regions");
     }
     if let Some(path) = &args.loss_plot {
         plot::save(path, (760, 640), &curves(&report))?;
-        println!("wrote {} (loss and accuracy per epoch)", path.display());
+        wrote(path, "loss and accuracy per epoch");
     }
     Ok(())
+}
+
+/// Writes `--trace` of the general loop (if asked), one JSON line per epoch, epochs from 1.
+fn write_trace(args: &Args, epochs: &[EpochRecord], what: &str) -> Result<()> {
+    write_json_lines(
+        args.trace.as_deref(),
+        epochs.iter().map(|r| EpochTrace {
+            epoch: r.epoch + 1,
+            train_loss: r.train_loss,
+            train_accuracy: r.train_accuracy,
+            val_loss: r.val_loss,
+            val_accuracy: r.val_accuracy,
+            lr: r.lr,
+        }),
+        what,
+    )
 }
 
 fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &FitConfig) {
@@ -171,7 +207,7 @@ fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &F
     } else {
         format!("batch size {}", c.batch_size)
     };
-    println!(
+    errln!(
         "training MLP({}, [{}]) ({} parameters) on {} ({} points, {} classes)",
         model.nin(),
         widths.join(", "),
@@ -186,7 +222,7 @@ fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &F
         LrSchedule::Cosine { min_lr } => format!("cosine to {min_lr}"),
         LrSchedule::Step { epochs, gamma } => format!("x{gamma} every {epochs} epochs"),
     };
-    println!(
+    errln!(
         "loss {}, optimizer {:?}, lr {} ({schedule}), weight decay {}, L2 {}, dropout {}, {batch}, {} epochs, validation split {}{}{}",
         c.loss.name(),
         c.optimizer,
@@ -201,14 +237,16 @@ fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &F
     );
 }
 
-/// Trains with a progress bar (stderr a terminal) or log lines (at most about 50, plus the last).
+/// Trains with a progress bar (stderr a terminal) or log lines on stderr (at most about 50, plus the
+/// last), pushing each epoch's record to `records`; a signal stops training at the end of the epoch.
 fn run_with_progress(
     model: &MLP,
     data: &micrograd::data::Dataset,
     config: &FitConfig,
+    records: &mut Vec<EpochRecord>,
 ) -> Result<FitReport> {
     let epochs = config.epochs;
-    if std::io::stderr().is_terminal() {
+    let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(epochs as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -217,36 +255,39 @@ fn run_with_progress(
             .expect("a valid template")
             .progress_chars("=> "),
         );
-        let every = epochs.div_ceil(10).max(1);
-        let result = fit(model, data, config, |r| {
-            let line = epoch_line(r, epochs);
-            if (r.epoch + 1) % every == 0 {
-                bar.println(&line);
+        bar
+    });
+    let every = epochs.div_ceil(if bar.is_some() { 10 } else { 50 }).max(1);
+    let result = fit_until(model, data, config, |r| {
+        records.push(*r);
+        let line = epoch_line(r, epochs);
+        match &bar {
+            Some(bar) => {
+                if (r.epoch + 1) % every == 0 {
+                    bar.println(&line);
+                }
+                bar.set_message(
+                    line.split_once("  ")
+                        .map_or(String::new(), |x| x.1.to_string()),
+                );
+                bar.inc(1);
             }
-            bar.set_message(
-                line.split_once("  ")
-                    .map_or(String::new(), |x| x.1.to_string()),
-            );
-            bar.inc(1);
-        });
-        match result {
-            Ok(r) => {
-                bar.finish();
-                Ok(r)
-            }
-            Err(e) => {
-                bar.abandon();
-                Err(e.into())
-            }
+            None if r.epoch % every == 0 || r.epoch + 1 == epochs => errln!("{line}"),
+            None => {}
         }
-    } else {
-        let every = epochs.div_ceil(50).max(1);
-        Ok(fit(model, data, config, |r| {
-            if r.epoch % every == 0 || r.epoch + 1 == epochs {
-                println!("{}", epoch_line(r, epochs));
-            }
-        })?)
+        if signals::stop_requested() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    if let Some(bar) = &bar {
+        match result {
+            Ok(_) => bar.finish(),
+            Err(_) => bar.abandon(),
+        }
     }
+    Ok(result?)
 }
 
 /// Training and validation loss (log scale) and accuracy per epoch.
@@ -258,27 +299,31 @@ fn curves(report: &FitReport) -> Charts {
             .map(|r| f(r).unwrap_or(f64::NAN))
             .collect()
     };
+    // epochs from 1, as on the console and in the trace
     let mut loss = vec![Series::line(
         "training loss",
         &pick(|r| Some(r.train_loss)),
         plot::PALETTE[0],
-    )];
+    )
+    .from_x(1.0)];
     let mut acc = vec![Series::line(
         "training accuracy",
         &pick(|r| Some(r.train_accuracy * 100.0)),
         plot::PALETTE[0],
-    )];
+    )
+    .from_x(1.0)];
     if report.sizes.1 > 0 {
-        loss.push(Series::line(
-            "validation loss",
-            &pick(|r| r.val_loss),
-            plot::PALETTE[1],
-        ));
-        acc.push(Series::line(
-            "validation accuracy",
-            &pick(|r| r.val_accuracy.map(|a| a * 100.0)),
-            plot::PALETTE[1],
-        ));
+        loss.push(
+            Series::line("validation loss", &pick(|r| r.val_loss), plot::PALETTE[1]).from_x(1.0),
+        );
+        acc.push(
+            Series::line(
+                "validation accuracy",
+                &pick(|r| r.val_accuracy.map(|a| a * 100.0)),
+                plot::PALETTE[1],
+            )
+            .from_x(1.0),
+        );
     }
     Charts(vec![
         Chart {

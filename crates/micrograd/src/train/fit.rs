@@ -1,0 +1,499 @@
+//! The general training loop: any loss, any optimizer, mini-batches, dropout, validation, early
+//! stopping.
+
+use super::error::{at_least_one, check, fraction, non_negative, positive};
+use super::{
+    shuffled_batches, split_indices, Bound, ConfigError, ConfigField, EarlyStopping, LossKind,
+    TrainError,
+};
+use crate::data::Dataset;
+use crate::engine::{Tape, Value};
+use crate::nn::{Dropout, Module, MLP};
+use crate::optim::{clip_grad_norm, Adam, AdamW, Optimizer, Schedule, Sgd};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::ops::ControlFlow;
+
+/// The optimizer [`fit`] builds (from [`crate::optim`], PyTorch's default betas and eps for Adam).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerKind {
+    /// Plain SGD: `p ← p - lr·g`.
+    Sgd,
+    /// SGD with (heavy-ball) momentum `μ`, in `[0, 1)`.
+    Momentum(f64),
+    /// SGD with Nesterov momentum `μ`, in `[0, 1)`.
+    Nesterov(f64),
+    /// Adam, betas (0.9, 0.999), eps 1e-8; weight decay is added to the gradient (L2).
+    Adam,
+    /// AdamW, betas (0.9, 0.999), eps 1e-8; decoupled weight decay.
+    AdamW,
+}
+
+impl OptimizerKind {
+    /// Builds the optimizer with learning rate `lr` and weight decay `weight_decay`.
+    pub fn build(self, lr: f64, weight_decay: f64) -> Box<dyn Optimizer> {
+        match self {
+            OptimizerKind::Sgd => Box::new(Sgd::new(lr).weight_decay(weight_decay)),
+            OptimizerKind::Momentum(m) => {
+                Box::new(Sgd::new(lr).momentum(m).weight_decay(weight_decay))
+            }
+            OptimizerKind::Nesterov(m) => Box::new(
+                Sgd::new(lr)
+                    .momentum(m)
+                    .nesterov(true)
+                    .weight_decay(weight_decay),
+            ),
+            OptimizerKind::Adam => Box::new(Adam::new(lr).weight_decay(weight_decay)),
+            OptimizerKind::AdamW => Box::new(AdamW::new(lr).weight_decay(weight_decay)),
+        }
+    }
+}
+
+/// The learning-rate schedule of [`fit`], over all its update steps (`epochs × batches per epoch`),
+/// turned into an [`optim::Schedule`](crate::optim::Schedule) by [`LrSchedule::resolve`].
+///
+/// It holds no formula of its own: it names a `Schedule` relative to a run whose length `fit` only
+/// knows once the data is split and batched (the whole run for `Linear` and `Cosine`, epochs for
+/// `Step`), and every learning rate comes from `Schedule::lr`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LrSchedule {
+    /// The base rate throughout.
+    Constant,
+    /// Linear decay from the base rate to `base · end_factor` at the last step.
+    Linear {
+        /// The final factor (micrograd's demo decays to 0.1).
+        end_factor: f64,
+    },
+    /// Cosine annealing from the base rate to `min_lr` at the last step.
+    Cosine {
+        /// The final learning rate.
+        min_lr: f64,
+    },
+    /// Multiply by `gamma` every `epochs` epochs.
+    Step {
+        /// Epochs between decays, at least 1.
+        epochs: usize,
+        /// The factor.
+        gamma: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The per-step schedule for a run of `total_steps` update steps with `steps_per_epoch` steps an
+    /// epoch.
+    ///
+    /// ```
+    /// use micrograd::optim::Schedule;
+    /// use micrograd::train::LrSchedule;
+    /// let s = LrSchedule::Step { epochs: 2, gamma: 0.5 }.resolve(100, 5);
+    /// assert_eq!(s, Schedule::Step { step_size: 10, gamma: 0.5 });
+    /// ```
+    pub fn resolve(self, total_steps: usize, steps_per_epoch: usize) -> Schedule {
+        match self {
+            LrSchedule::Constant => Schedule::Constant,
+            LrSchedule::Linear { end_factor } => Schedule::Linear {
+                start_factor: 1.0,
+                end_factor,
+                total_steps: total_steps.saturating_sub(1),
+            },
+            LrSchedule::Cosine { min_lr } => Schedule::Cosine {
+                total_steps: total_steps.saturating_sub(1),
+                min_lr,
+            },
+            LrSchedule::Step { epochs, gamma } => Schedule::Step {
+                step_size: (epochs * steps_per_epoch).max(1),
+                gamma,
+            },
+        }
+    }
+}
+
+/// Everything [`fit`] needs to know. `FitConfig::default()` is full-batch plain SGD on the hinge loss
+/// with lr 0.1 for 100 epochs, no regularization, no validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitConfig {
+    /// The loss.
+    pub loss: LossKind,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// The base learning rate (finite, > 0).
+    pub lr: f64,
+    /// The learning-rate schedule.
+    pub schedule: LrSchedule,
+    /// The optimizer's weight decay (finite, >= 0): L2 added to the gradient for SGD and Adam,
+    /// decoupled for AdamW.
+    pub weight_decay: f64,
+    /// `alpha · Σ p²` added to every batch's loss (micrograd's regularization; finite, >= 0).
+    pub l2: f64,
+    /// Dropout probability after each hidden layer, in `[0, 1)`; 0 turns it off.
+    pub dropout: f64,
+    /// Examples per update; 0 means the whole training set (full batch).
+    pub batch_size: usize,
+    /// Passes over the training set (at least 1).
+    pub epochs: usize,
+    /// Fraction of the data held out for validation, in `[0, 1)`; 0 means no validation set.
+    pub val_split: f64,
+    /// Stop after this many epochs without a new best validation loss (needs `val_split > 0`);
+    /// the parameters of the best epoch are then restored.
+    pub patience: Option<usize>,
+    /// Clip the global gradient norm to this (finite, > 0) before each update.
+    pub clip: Option<f64>,
+    /// Seed of the split, the shuffling and the dropout.
+    pub seed: u64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            loss: LossKind::Hinge,
+            optimizer: OptimizerKind::Sgd,
+            lr: 0.1,
+            schedule: LrSchedule::Constant,
+            weight_decay: 0.0,
+            l2: 0.0,
+            dropout: 0.0,
+            batch_size: 0,
+            epochs: 100,
+            val_split: 0.0,
+            patience: None,
+            clip: None,
+            seed: 0,
+        }
+    }
+}
+
+impl FitConfig {
+    /// Checks every number is in range (see the fields), so that building the optimizer, the schedule
+    /// and the dropout cannot panic. The error ([`TrainError::Config`]) names the field and the bound.
+    ///
+    /// ```
+    /// use micrograd::train::FitConfig;
+    /// let bad = FitConfig { dropout: 1.0, ..FitConfig::default() };
+    /// assert_eq!(bad.validate().unwrap_err().to_string(), "dropout must be in [0, 1), got 1");
+    /// ```
+    pub fn validate(&self) -> Result<(), TrainError> {
+        use ConfigField as F;
+        positive(F::Lr, self.lr)?;
+        non_negative(F::WeightDecay, self.weight_decay)?;
+        non_negative(F::L2, self.l2)?;
+        fraction(F::Dropout, self.dropout)?;
+        fraction(F::ValSplit, self.val_split)?;
+        at_least_one(F::Epochs, self.epochs)?;
+        if let OptimizerKind::Momentum(m) | OptimizerKind::Nesterov(m) = self.optimizer {
+            fraction(F::Momentum, m)?;
+        }
+        match self.schedule {
+            LrSchedule::Constant => {}
+            LrSchedule::Linear { end_factor } => non_negative(F::LinearEndFactor, end_factor)?,
+            LrSchedule::Cosine { min_lr } => non_negative(F::CosineMinLr, min_lr)?,
+            LrSchedule::Step { epochs, gamma } => {
+                at_least_one(F::StepEpochs, epochs)?;
+                positive(F::StepGamma, gamma)?;
+            }
+        }
+        if let Some(c) = self.clip {
+            positive(F::Clip, c)?;
+        }
+        if let Some(p) = self.patience {
+            at_least_one(F::Patience, p)?;
+            check(self.val_split != 0.0, F::Patience, Bound::NeedsValidation)?;
+        }
+        Ok(())
+    }
+}
+
+/// What one epoch of [`fit`] measured, after its last update, with dropout off.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochRecord {
+    /// The epoch, from 0.
+    pub epoch: usize,
+    /// The mean per-example loss over the training set (without the `l2` term).
+    pub train_loss: f64,
+    /// The fraction of the training set classified correctly.
+    pub train_accuracy: f64,
+    /// The mean per-example loss over the validation set (`None` without a validation set).
+    pub val_loss: Option<f64>,
+    /// The validation accuracy.
+    pub val_accuracy: Option<f64>,
+    /// The learning rate of the epoch's last update.
+    pub lr: f64,
+    /// The update steps taken so far (all epochs).
+    pub steps: usize,
+}
+
+/// The result of [`fit`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitReport {
+    /// One record per epoch run.
+    pub epochs: Vec<EpochRecord>,
+    /// With early stopping: the epoch whose parameters the model holds now (the best validation loss).
+    pub best_epoch: Option<usize>,
+    /// Whether early stopping ended training before `epochs`.
+    pub stopped_early: bool,
+    /// The number of training and validation examples.
+    pub sizes: (usize, usize),
+}
+
+/// The mean loss and the accuracy of `model` on `data` (without dropout, without keeping any graph).
+///
+/// # Errors
+/// [`TrainError::Shape`] if the model's inputs or outputs do not fit the data and the loss.
+///
+/// ```
+/// use micrograd::data::blobs;
+/// use micrograd::nn::MLP;
+/// use micrograd::train::{evaluate, LossKind};
+/// let data = blobs(30, 3, 0.1, 1);
+/// let model = MLP::seeded(2, &[3], 1);
+/// let (loss, acc) = evaluate(&model, &data, LossKind::CrossEntropy).unwrap();
+/// assert!(loss > 0.0 && (0.0..=1.0).contains(&acc));
+/// ```
+pub fn evaluate(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(f64, f64), TrainError> {
+    check_fit_shape(model, data, loss)?;
+    Ok(eval_rows(
+        model,
+        data,
+        &(0..data.len()).collect::<Vec<_>>(),
+        loss,
+    ))
+}
+
+fn eval_rows(model: &MLP, data: &Dataset, rows: &[usize], loss: LossKind) -> (f64, f64) {
+    if rows.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mark = Tape::mark();
+    let mut total = 0.0;
+    let mut correct = 0usize;
+    for &i in rows {
+        let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
+        let out = model.forward(&x);
+        let class = data.labels()[i];
+        total += loss.example_loss(&out, class).data();
+        let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
+        correct += usize::from(loss.predict(&plain) == class);
+        Tape::rewind(mark);
+    }
+    (
+        total / rows.len() as f64,
+        correct as f64 / rows.len() as f64,
+    )
+}
+
+fn check_fit_shape(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(), TrainError> {
+    if model.nin() != data.n_features() {
+        return Err(TrainError::Shape(format!(
+            "the model takes {} inputs but the data has {} features",
+            model.nin(),
+            data.n_features()
+        )));
+    }
+    let k = data.n_classes();
+    if matches!(loss, LossKind::Hinge | LossKind::Bce) && k != 2 {
+        return Err(TrainError::Shape(format!(
+            "the {} loss trains 2 classes, the data has {k} (use --loss ce)",
+            loss.name()
+        )));
+    }
+    let want = loss.outputs(k);
+    let ok = model.nout() == want || (loss == LossKind::Mse && k == 2 && model.nout() == 2);
+    if !ok {
+        return Err(TrainError::Shape(format!(
+            "the {} loss on {k} classes needs a model with {want} output{}, this one has {}",
+            loss.name(),
+            if want == 1 { "" } else { "s" },
+            model.nout()
+        )));
+    }
+    Ok(())
+}
+
+/// Trains `model` on `data` as `config` says, calling `on_epoch` after every epoch.
+///
+/// Each epoch: the training examples are shuffled (seeded) and cut into batches
+/// ([`shuffled_batches`]); for each batch, with dropout in train mode,
+///
+/// ```text
+/// loss  = mean over the batch of the per-example loss (LossKind)  +  l2 · Σ p²   (if l2 > 0)
+/// zero the grads; loss.backward(); clip the global grad norm (if clip);
+/// opt.set_lr(schedule.lr(lr, step)); opt.step(params); step += 1
+/// ```
+///
+/// then the training and validation sets are evaluated with dropout off ([`EpochRecord`]). The
+/// validation set is a seeded split ([`split_indices`]) of `data`, never trained on. With
+/// `patience`, training stops once the validation loss has not improved for `patience` epochs, and
+/// **the parameters of the best epoch (lowest validation loss) are restored**, also when all epochs
+/// ran ([`FitReport::best_epoch`]); the records of the epochs after it are kept in the report.
+///
+/// # Errors
+/// [`TrainError::Config`] for a bad config or a split that leaves no training example,
+/// [`TrainError::Shape`] if the model does not fit the data and the loss, and
+/// [`TrainError::NonFiniteBatchLoss`] (naming the epoch and the step) if a batch's loss is NaN or
+/// infinite, in which case that batch makes no update.
+///
+/// ```
+/// use micrograd::data::blobs;
+/// use micrograd::nn::MLP;
+/// use micrograd::train::{fit, FitConfig, LossKind, OptimizerKind};
+/// let data = blobs(60, 3, 0.3, 1);
+/// let model = MLP::seeded(2, &[8, 3], 1);
+/// let config = FitConfig { loss: LossKind::CrossEntropy, optimizer: OptimizerKind::Adam, lr: 0.05,
+///     epochs: 30, batch_size: 16, val_split: 0.2, ..FitConfig::default() };
+/// let report = fit(&model, &data, &config, |_| {}).unwrap();
+/// assert_eq!(report.sizes, (48, 12));
+/// assert!(report.epochs.last().unwrap().train_accuracy > 0.9);
+/// ```
+pub fn fit(
+    model: &MLP,
+    data: &Dataset,
+    config: &FitConfig,
+    mut on_epoch: impl FnMut(&EpochRecord),
+) -> Result<FitReport, TrainError> {
+    fit_until(model, data, config, |r| {
+        on_epoch(r);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`fit`], where `on_epoch` can stop training after any epoch by returning
+/// [`ControlFlow::Break`] (a user's interrupt, for a checkpoint): the report then holds the epochs
+/// run, and with early stopping the best epoch's parameters are restored as usual.
+///
+/// # Errors
+/// As [`fit`].
+///
+/// ```
+/// use micrograd::data::blobs;
+/// use micrograd::nn::MLP;
+/// use micrograd::train::{fit_until, FitConfig};
+/// use std::ops::ControlFlow;
+/// let data = blobs(20, 2, 0.3, 1);
+/// let model = MLP::seeded(2, &[4, 1], 1);
+/// let config = FitConfig { epochs: 50, ..FitConfig::default() };
+/// let report = fit_until(&model, &data, &config, |r| {
+///     if r.epoch == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// })
+/// .unwrap();
+/// assert_eq!(report.epochs.len(), 3);
+/// ```
+pub fn fit_until(
+    model: &MLP,
+    data: &Dataset,
+    config: &FitConfig,
+    mut on_epoch: impl FnMut(&EpochRecord) -> ControlFlow<()>,
+) -> Result<FitReport, TrainError> {
+    config.validate()?;
+    check_fit_shape(model, data, config.loss)?;
+    let (train_rows, val_rows) = split_indices(data.len(), config.val_split, config.seed);
+    if train_rows.is_empty() {
+        return Err(TrainError::Config(ConfigError {
+            field: ConfigField::ValSplit,
+            bound: Bound::LeavesTraining {
+                found: config.val_split,
+                examples: data.len(),
+            },
+        }));
+    }
+    let n = train_rows.len();
+    let steps_per_epoch = if config.batch_size == 0 {
+        1
+    } else {
+        n.div_ceil(config.batch_size)
+    };
+    let total_steps = steps_per_epoch * config.epochs;
+    let schedule = config.schedule.resolve(total_steps, steps_per_epoch);
+    let params = model.parameters();
+    let mut opt = config.optimizer.build(config.lr, config.weight_decay);
+    let mut shuffle_rng = StdRng::seed_from_u64(config.seed.wrapping_add(1));
+    let mut dropout = Dropout::new(config.dropout, config.seed.wrapping_add(2));
+    let mut stopper = config.patience.map(EarlyStopping::new);
+    let mut best_params: Option<Vec<f64>> = None;
+    let mut report = FitReport {
+        epochs: Vec::with_capacity(config.epochs.min(1 << 16)),
+        best_epoch: None,
+        stopped_early: false,
+        sizes: (n, val_rows.len()),
+    };
+    let mark = Tape::mark();
+    let mut step = 0usize;
+    let mut lr = config.lr;
+    for epoch in 0..config.epochs {
+        dropout.train();
+        for batch in shuffled_batches(n, config.batch_size, &mut shuffle_rng) {
+            let losses: Vec<Value> = batch
+                .iter()
+                .map(|&b| {
+                    let i = train_rows[b];
+                    let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
+                    let out = model.forward_with_dropout(&x, &mut dropout);
+                    config.loss.example_loss(&out, data.labels()[i])
+                })
+                .collect();
+            let mut total = crate::loss::mean(&losses);
+            if config.l2 > 0.0 {
+                total += crate::loss::l2_penalty(&params, config.l2);
+            }
+            let value = total.data();
+            if !value.is_finite() {
+                Tape::rewind(mark);
+                return Err(TrainError::NonFiniteBatchLoss {
+                    epoch,
+                    step,
+                    loss: value,
+                });
+            }
+            opt.zero_grad(&params);
+            total.backward();
+            if let Some(c) = config.clip {
+                let norm = clip_grad_norm(&params, c);
+                if !norm.is_finite() {
+                    Tape::rewind(mark);
+                    return Err(TrainError::NonFiniteBatchLoss {
+                        epoch,
+                        step,
+                        loss: norm,
+                    });
+                }
+            }
+            lr = schedule.lr(config.lr, step);
+            opt.set_lr(lr);
+            opt.step(&params);
+            Tape::rewind(mark);
+            step += 1;
+        }
+        dropout.eval();
+        let (train_loss, train_accuracy) = eval_rows(model, data, &train_rows, config.loss);
+        let val = (!val_rows.is_empty()).then(|| eval_rows(model, data, &val_rows, config.loss));
+        let record = EpochRecord {
+            epoch,
+            train_loss,
+            train_accuracy,
+            val_loss: val.map(|v| v.0),
+            val_accuracy: val.map(|v| v.1),
+            lr,
+            steps: step,
+        };
+        let flow = on_epoch(&record);
+        report.epochs.push(record);
+        if let (Some(es), Some((vl, _))) = (stopper.as_mut(), val) {
+            let stop = es.update(epoch, vl);
+            if es.improved() {
+                best_params = Some(params.iter().map(|p| p.data()).collect());
+            }
+            if stop {
+                report.stopped_early = epoch + 1 < config.epochs;
+                break;
+            }
+        }
+        if flow.is_break() {
+            break;
+        }
+    }
+    if let (Some(es), Some(best)) = (&stopper, &best_params) {
+        for (p, &v) in params.iter().zip(best) {
+            p.set_data(v);
+        }
+        report.best_epoch = es.best_epoch();
+    }
+    Ok(report)
+}
