@@ -143,6 +143,14 @@ async function main() {
     const kept = [...want].every(([k, v]) => got.get(k) === v);
     check(kept && same.xor && same.act === "relu" && same.neurons === 4 + 2 + 1 && same.notice, "a link reopens the same training view");
 
+    // A link clicked: its weight edited.
+    await page.locator('[data-testid="link-0-0-0"]').dispatchEvent("click");
+    const editor = page.locator('[data-testid="weight-editor"]');
+    await editor.fill("2.5");
+    await editor.press("Enter");
+    const title = await page.locator('[data-testid="link-0-0-0"] title').textContent();
+    check(title.includes("weight 2.5000"), `a link's weight can be edited (${title})`);
+
     // 5. A diverging learning rate stops training with a message.
     await page.goto(url + "#view=train&loss=mse&act=relu&opt=sgd&lr=10&batch=1");
     await page.reload();

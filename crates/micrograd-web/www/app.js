@@ -435,7 +435,8 @@ let stepsPerFrame = 2;
 const BUDGET_MS = 7;
 // At most this many steps a frame (1,500 a second), so that a learner can watch the boundary move.
 const MAX_STEPS_PER_FRAME = 25;
-const COL_W = 120, ROW_H = 54, TOP = 40, LEFT = 70, BOX = 40;
+const ROW_H = 54, TOP = 40, LEFT = 70, BOX = 40;
+let COL_W = 120; // narrowed for deep networks so that the diagram fits its panel
 
 function newPlayground() {
   pause();
@@ -499,6 +500,8 @@ function buildNetwork() {
   // Column 0 shows all seven features; the ones in use are bright and feed the network.
   const sizes = netInfo.sizes;
   const cols = sizes.length;
+  const room = Math.max(480, net.parentElement.clientWidth - 40);
+  COL_W = Math.max(64, Math.min(120, (room - LEFT - BOX - 20) / Math.max(1, cols - 1)));
   const height = TOP + Math.max(7, ...sizes) * ROW_H;
   net.style.height = height + "px";
   net.style.width = LEFT + (cols - 1) * COL_W + BOX + 20 + "px";
@@ -583,23 +586,31 @@ function buildNetwork() {
   drawLinks();
 }
 
+// The links are made once per network (buildNetwork) and restyled as the weights change.
 function drawLinks() {
   const links = $("links");
-  links.textContent = "";
   const boxes = netInfo.boxes;
-  for (const l of netInfo.links) {
-    const a = boxes[l.layer][l.input], b = boxes[l.layer + 1][l.neuron];
-    if (!a || !b) continue;
-    const x1 = a.x + BOX, y1 = a.y + BOX / 2, x2 = b.x, y2 = b.y + BOX / 2;
-    const d = `M ${x1} ${y1} C ${(x1 + x2) / 2} ${y1}, ${(x1 + x2) / 2} ${y2}, ${x2} ${y2}`;
-    const w = Math.min(7, 0.4 + Math.abs(l.weight) * 1.6);
-    const p = svg("path", { d, stroke: l.weight >= 0 ? "#0877bd" : "#f59322", "stroke-width": w, "stroke-opacity": 0.75 }, links);
-    const hit = svg("path", { d, class: "hit", "data-testid": `link-${l.layer}-${l.neuron}-${l.input}` }, links);
-    const title = svg("title", {}, hit);
-    title.textContent = `weight ${l.weight.toFixed(4)} (click to edit)`;
-    hit.addEventListener("click", (ev) => editWeight(ev, l));
-    p.dataset.layer = l.layer;
+  if (!netInfo.paths) {
+    links.textContent = "";
+    netInfo.paths = netInfo.links.map((l, k) => {
+      const a = boxes[l.layer][l.input], b = boxes[l.layer + 1][l.neuron];
+      if (!a || !b) return null;
+      const x1 = a.x + BOX, y1 = a.y + BOX / 2, x2 = b.x, y2 = b.y + BOX / 2;
+      const d = `M ${x1} ${y1} C ${(x1 + x2) / 2} ${y1}, ${(x1 + x2) / 2} ${y2}, ${x2} ${y2}`;
+      const line = svg("path", { d, "stroke-opacity": 0.75 }, links);
+      const hit = svg("path", { d, class: "hit", "data-testid": `link-${l.layer}-${l.neuron}-${l.input}` }, links);
+      const title = svg("title", {}, hit);
+      hit.addEventListener("click", (ev) => editWeight(ev, netInfo.links[k]));
+      return { line, title };
+    });
   }
+  netInfo.links.forEach((l, k) => {
+    const p = netInfo.paths[k];
+    if (!p) return;
+    p.line.setAttribute("stroke", l.weight >= 0 ? "#0877bd" : "#f59322");
+    p.line.setAttribute("stroke-width", Math.min(7, 0.4 + Math.abs(l.weight) * 1.6).toFixed(2));
+    p.title.textContent = `weight ${l.weight.toFixed(4)} (click to edit)`;
+  });
 }
 
 function editWeight(ev, link) {
@@ -663,8 +674,10 @@ function refresh(repaint) {
     pause();
   }
   if (repaint) {
+    const t0 = performance.now();
     pg.render();
     paintMaps();
+    renderMs = 0.8 * renderMs + 0.2 * (performance.now() - t0);
     if (netInfo) {
       netInfo.links = JSON.parse(pg.network()).links;
       drawLinks();
@@ -705,6 +718,7 @@ function drawCurve() {
 }
 
 let frame = 0;
+let renderMs = 0; // a running average of the pictures' cost
 function loop() {
   if (!playing || !pg) return;
   const t0 = performance.now();
@@ -714,7 +728,9 @@ function loop() {
   if (dt < BUDGET_MS * 0.7) stepsPerFrame = Math.min(MAX_STEPS_PER_FRAME, stepsPerFrame + Math.max(1, stepsPerFrame >> 2));
   else if (dt > BUDGET_MS) stepsPerFrame = Math.max(1, Math.floor(stepsPerFrame * 0.7));
   frame++;
-  refresh(frame % 2 === 0 || !running);
+  // Big networks' pictures cost more than a frame's share: draw them every few frames then.
+  const every = Math.min(8, Math.max(2, Math.ceil(renderMs / 4)));
+  refresh(frame % every === 0 || !running);
   if (running && playing) requestAnimationFrame(loop);
   else pause();
 }
