@@ -75,6 +75,7 @@
 #![warn(missing_docs)]
 
 pub mod data;
+pub mod datasets;
 pub mod engine;
 pub mod expr;
 pub mod gpt;
