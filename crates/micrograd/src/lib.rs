@@ -74,6 +74,7 @@
 
 #![warn(missing_docs)]
 
+pub mod augment;
 pub mod data;
 pub mod datasets;
 pub mod engine;
@@ -82,6 +83,7 @@ pub mod gpt;
 pub mod loss;
 pub mod nn;
 pub mod optim;
+pub mod preprocess;
 pub mod train;
 pub mod viz;
 

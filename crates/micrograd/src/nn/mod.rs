@@ -53,6 +53,8 @@ mod linear;
 mod model_file;
 mod pool;
 mod sequential;
+#[cfg(feature = "serde")]
+mod sequential_file;
 mod shape;
 
 pub use activation::Activation;
@@ -62,6 +64,8 @@ pub use dropout::Dropout;
 pub(crate) use init::standard_normal;
 pub use init::Init;
 pub use linear::Linear;
+#[cfg(feature = "serde")]
+pub(crate) use model_file::json as json_fields;
 pub use model_file::{LayerWeights, MlpWeights, ModelError, NeuronWeights};
 pub use pool::{AvgPool2d, Flatten, MaxPool2d};
 pub use sequential::{AnyLayer, Model, Sequential};

@@ -120,7 +120,7 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    pub(super) fn field(path: impl Into<String>, message: impl Into<String>) -> ModelError {
+    pub(crate) fn field(path: impl Into<String>, message: impl Into<String>) -> ModelError {
         ModelError::Field {
             path: path.into(),
             message: message.into(),
@@ -152,13 +152,13 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 #[cfg(feature = "serde")]
-mod json {
+pub(crate) mod json {
     //! The model file: micrograd's demo layout, read field by field so errors can name the field.
     use super::*;
     use crate::nn::MLP;
     use serde_json::{json, Map, Value as Json};
 
-    fn kind(v: &Json) -> String {
+    pub(crate) fn kind(v: &Json) -> String {
         match v {
             Json::Null => "null".into(),
             Json::Bool(b) => format!("{b}"),
@@ -170,12 +170,16 @@ mod json {
         }
     }
 
-    fn get<'a>(obj: &'a Map<String, Json>, path: &str, key: &str) -> Result<&'a Json, ModelError> {
+    pub(crate) fn get<'a>(
+        obj: &'a Map<String, Json>,
+        path: &str,
+        key: &str,
+    ) -> Result<&'a Json, ModelError> {
         obj.get(key)
             .ok_or_else(|| ModelError::field(join(path, key), "missing"))
     }
 
-    fn join(path: &str, key: &str) -> String {
+    pub(crate) fn join(path: &str, key: &str) -> String {
         if path.is_empty() {
             key.to_string()
         } else {
@@ -183,7 +187,7 @@ mod json {
         }
     }
 
-    fn object<'a>(v: &'a Json, path: &str) -> Result<&'a Map<String, Json>, ModelError> {
+    pub(crate) fn object<'a>(v: &'a Json, path: &str) -> Result<&'a Map<String, Json>, ModelError> {
         v.as_object().ok_or_else(|| {
             ModelError::field(
                 if path.is_empty() { "(top level)" } else { path },
@@ -192,13 +196,13 @@ mod json {
         })
     }
 
-    fn array<'a>(v: &'a Json, path: &str) -> Result<&'a [Json], ModelError> {
+    pub(crate) fn array<'a>(v: &'a Json, path: &str) -> Result<&'a [Json], ModelError> {
         v.as_array()
             .map(Vec::as_slice)
             .ok_or_else(|| ModelError::field(path, format!("expected an array, found {}", kind(v))))
     }
 
-    fn number(v: &Json, path: &str) -> Result<f64, ModelError> {
+    pub(crate) fn number(v: &Json, path: &str) -> Result<f64, ModelError> {
         match v.as_f64() {
             Some(x) if x.is_finite() => Ok(x),
             _ => Err(ModelError::field(
@@ -208,7 +212,7 @@ mod json {
         }
     }
 
-    fn count(v: &Json, path: &str) -> Result<usize, ModelError> {
+    pub(crate) fn count(v: &Json, path: &str) -> Result<usize, ModelError> {
         match v.as_u64() {
             Some(n) if n >= 1 => {
                 usize::try_from(n).map_err(|_| ModelError::field(path, format!("{n} is too large")))
