@@ -16,17 +16,16 @@
 use micrograd::augment::Augment;
 use micrograd::data::Dataset;
 use micrograd::datasets::digits;
-use micrograd::loss::{argmax, mean, softmax_cross_entropy};
 use micrograd::nn::{Architecture, Chw, Init, Model, Module};
 use micrograd::optim::{Adam, Optimizer, Schedule};
 use micrograd::preprocess::{train_test_split, Preprocess, Scaling, Split};
-use micrograd::train::shuffled_batches;
-use micrograd::{Tape, Value};
+use micrograd::train::{evaluate_model, train_epoch, LossKind};
 use rand::SeedableRng;
 use std::time::Instant;
 
 /// The seed of every split, initialization and shuffle.
 const SEED: u64 = 12;
+const LOSS: LossKind = LossKind::CrossEntropy;
 
 struct Run {
     arch: &'static str,
@@ -37,33 +36,16 @@ struct Run {
     scaling: Option<Scaling>,
 }
 
-/// Test accuracy of `model` on `data`.
-fn accuracy(model: &impl Model, data: &Dataset) -> f64 {
-    let mark = Tape::mark();
-    let mut correct = 0;
-    for (x, label) in data.iter() {
-        let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
-        let out: Vec<f64> = model.forward_values(&xs).iter().map(|v| v.data()).collect();
-        correct += usize::from(argmax(&out) == label);
-        Tape::rewind(mark);
-    }
-    correct as f64 / data.len() as f64
-}
-
-/// Mini-batch Adam on the mean cross-entropy, a cosine schedule, the training rows augmented afresh
-/// every epoch. Returns the seconds spent.
+/// Adam on the mean cross-entropy in mini-batches, the learning rate following a cosine schedule
+/// epoch by epoch, the training rows augmented afresh every epoch. Returns the seconds spent.
 fn train(model: &impl Model, data: &Dataset, shape: Chw, run: &Run) -> f64 {
     let start = Instant::now();
-    let params = model.parameters();
     let mut opt = Adam::new(run.lr);
-    let steps_per_epoch = data.len().div_ceil(run.batch);
     let schedule = Schedule::Cosine {
-        total_steps: run.epochs * steps_per_epoch,
+        total_steps: run.epochs,
         min_lr: run.lr * 0.01,
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(SEED + 1);
-    let mark = Tape::mark();
-    let mut step = 0;
     for epoch in 0..run.epochs {
         let epoch_data = if run.augment.is_identity() {
             data.clone()
@@ -71,22 +53,8 @@ fn train(model: &impl Model, data: &Dataset, shape: Chw, run: &Run) -> f64 {
             run.augment
                 .dataset(data, Some(shape), SEED + 100 + epoch as u64)
         };
-        for batch in shuffled_batches(data.len(), run.batch, &mut rng) {
-            let losses: Vec<Value> = batch
-                .iter()
-                .map(|&i| {
-                    let x: Vec<Value> = epoch_data.row(i).iter().map(|&v| Value::new(v)).collect();
-                    softmax_cross_entropy(&model.forward_values(&x), epoch_data.labels()[i])
-                })
-                .collect();
-            let loss = mean(&losses);
-            opt.zero_grad(&params);
-            loss.backward();
-            opt.set_lr(schedule.lr(run.lr, step));
-            opt.step(&params);
-            Tape::rewind(mark);
-            step += 1;
-        }
+        opt.set_lr(schedule.lr(run.lr, epoch));
+        train_epoch(model, &epoch_data, LOSS, run.batch, &mut opt, &mut rng).expect("training");
     }
     start.elapsed().as_secs_f64()
 }
@@ -118,7 +86,7 @@ fn run(name: &str, data: &Dataset, shape: Chw, run: &Run, splits: Option<&str>) 
         .build(shape, Init::Kaiming, &mut rng)
         .expect("the architecture fits the data");
     let secs = train(&model, &train_set, shape, run);
-    let acc = accuracy(&model, &test);
+    let (_, acc) = evaluate_model(&model, &test, LOSS).expect("the model fits");
     println!(
         "{name:7} {:>5} train / {:>4} test  {:<55} {:>3} epochs  test accuracy {:6.2}%  trained in {secs:5.1} s",
         train_set.len(),

@@ -9,6 +9,8 @@
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
+//! * `model_epoch.rs`: one epoch ([`train_epoch`]) and [`evaluate_model`] for any
+//!   [`Model`](crate::nn::Model), such as a CNN.
 //! * this file: [`TrainError`], what every loop returns when it cannot start or has to stop.
 //!
 //! The losses themselves, and [`LossKind`], live in [`crate::loss`]; they are re-exported here.
@@ -18,11 +20,13 @@ use std::fmt;
 mod batches;
 mod demo;
 mod fit;
+mod model_epoch;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
 pub use demo::{accuracy, hinge_loss, l2_penalty, scores, train, StepRecord, TrainConfig, Trainer};
 pub use fit::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind};
+pub use model_epoch::{evaluate_model, train_epoch};
 
 /// Why training stopped or could not start.
 #[derive(Clone, Debug, PartialEq)]
