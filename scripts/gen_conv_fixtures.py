@@ -59,12 +59,19 @@ def flat(t):
     return [float(v) for v in t.detach().reshape(-1).tolist()]
 
 
-def conv_case(cin, cout, k, s, p, h, w):
-    layer = torch.nn.Conv2d(cin, cout, k, stride=s, padding=p)
-    x = torch.randn(1, cin, h, w, requires_grad=True)
+def forward_backward(layer, x):
+    """y = layer(x), a random upstream gradient g, and sum(y * g) backpropagated; the shared fields."""
     y = layer(x)
     g = torch.randn_like(y)
     (y * g).sum().backward()
+    return {"out_height": y.shape[2], "out_width": y.shape[3], "x": flat(x), "g": flat(g), "y": flat(y),
+            "grad_x": flat(x.grad)}
+
+
+def conv_case(cin, cout, k, s, p, h, w):
+    layer = torch.nn.Conv2d(cin, cout, k, stride=s, padding=p)
+    x = torch.randn(1, cin, h, w, requires_grad=True)
+    common = forward_backward(layer, x)
     return {
         "in_channels": cin,
         "out_channels": cout,
@@ -73,14 +80,9 @@ def conv_case(cin, cout, k, s, p, h, w):
         "padding": p,
         "height": h,
         "width": w,
-        "out_height": y.shape[2],
-        "out_width": y.shape[3],
-        "x": flat(x),
+        **common,
         "weight": flat(layer.weight),
         "bias": flat(layer.bias),
-        "g": flat(g),
-        "y": flat(y),
-        "grad_x": flat(x.grad),
         "grad_weight": flat(layer.weight.grad),
         "grad_bias": flat(layer.bias.grad),
     }
@@ -95,9 +97,7 @@ def pool_case(kind, c, k, s, p, h, w, ties=False):
         x = torch.randint(0, 3, (1, c, h, w)).to(torch.float64).requires_grad_(True)
     else:
         x = torch.randn(1, c, h, w, requires_grad=True)
-    y = layer(x)
-    g = torch.randn_like(y)
-    (y * g).sum().backward()
+    common = forward_backward(layer, x)
     return {
         "kind": kind,
         "ties": ties,
@@ -107,12 +107,7 @@ def pool_case(kind, c, k, s, p, h, w, ties=False):
         "padding": p,
         "height": h,
         "width": w,
-        "out_height": y.shape[2],
-        "out_width": y.shape[3],
-        "x": flat(x),
-        "g": flat(g),
-        "y": flat(y),
-        "grad_x": flat(x.grad),
+        **common,
     }
 
 

@@ -296,7 +296,7 @@ mod json {
     //! The `"preprocess"` entry of a model file:
     //! `{"scaling": "standardize", "shift": [..], "scale": [..]}`.
     use super::{Preprocess, Scaling};
-    use crate::nn::json_fields::{array, get, number, object};
+    use crate::nn::json_fields::{array, each, get, number, object, parse};
     use crate::nn::ModelError;
     use serde_json::{json, Value as Json};
 
@@ -327,11 +327,7 @@ mod json {
             };
             let numbers = |key: &str| -> Result<Vec<f64>, ModelError> {
                 let p = format!("{path}.{key}");
-                array(get(o, path, key)?, &p)?
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| number(x, &format!("{p}[{i}]")))
-                    .collect()
+                each(array(get(o, path, key)?, &p)?, &p, number)
             };
             let (shift, scale) = (numbers("shift")?, numbers("scale")?);
             Preprocess::from_parts(scaling, shift, scale).map_err(|e| ModelError::field(path, e))
@@ -353,11 +349,7 @@ mod json {
         /// assert_eq!(Preprocess::from_model_json(&bad).unwrap_err().path(), Some("preprocess"));
         /// ```
         pub fn from_model_json(text: &str) -> Result<Option<Preprocess>, ModelError> {
-            let root: Json = serde_json::from_str(text).map_err(|e| ModelError::Syntax {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
+            let root: Json = parse(text)?;
             match object(&root, "")?.get("preprocess") {
                 None | Some(Json::Null) => Ok(None),
                 Some(v) => Preprocess::from_json_value(v, "preprocess").map(Some),

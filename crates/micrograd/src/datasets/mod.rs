@@ -56,26 +56,26 @@ impl ImageDataset {
         shape: Chw,
         class_names: Vec<String>,
     ) -> Result<ImageDataset, DataError> {
-        if data.n_features() != shape.len() {
+        let problem = if data.n_features() != shape.len() {
+            Some(format!(
+                "images of shape {shape} have {} values, the rows have {}",
+                shape.len(),
+                data.n_features()
+            ))
+        } else if class_names.len() != data.n_classes() {
+            Some(format!(
+                "{} class names for {} classes",
+                class_names.len(),
+                data.n_classes()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
             return Err(DataError {
                 row: None,
                 column: None,
-                message: format!(
-                    "images of shape {shape} have {} values, the rows have {}",
-                    shape.len(),
-                    data.n_features()
-                ),
-            });
-        }
-        if class_names.len() != data.n_classes() {
-            return Err(DataError {
-                row: None,
-                column: None,
-                message: format!(
-                    "{} class names for {} classes",
-                    class_names.len(),
-                    data.n_classes()
-                ),
+                message,
             });
         }
         Ok(ImageDataset {

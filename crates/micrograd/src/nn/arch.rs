@@ -65,6 +65,23 @@ pub enum LayerSpec {
 }
 
 impl LayerSpec {
+    /// [`LayerSpec::MaxPool`] (if `max`) or [`LayerSpec::AvgPool`].
+    pub fn pool(max: bool, kernel: usize, stride: usize, padding: usize) -> LayerSpec {
+        if max {
+            LayerSpec::MaxPool {
+                kernel,
+                stride,
+                padding,
+            }
+        } else {
+            LayerSpec::AvgPool {
+                kernel,
+                stride,
+                padding,
+            }
+        }
+    }
+
     /// The layer for an input of shape `input`, weights drawn by `init` (before the shape is
     /// checked, so a failing architecture still draws the same numbers as far as it gets).
     fn build(self, input: Chw, init: Init, rng: &mut impl Rng) -> AnyLayer {
@@ -560,19 +577,7 @@ impl Parser {
             _ => {
                 let kernel = v(0).unwrap_or(1);
                 let (stride, padding) = (v(1).unwrap_or(kernel), v(2).unwrap_or(0));
-                if kind == "maxpool" {
-                    LayerSpec::MaxPool {
-                        kernel,
-                        stride,
-                        padding,
-                    }
-                } else {
-                    LayerSpec::AvgPool {
-                        kernel,
-                        stride,
-                        padding,
-                    }
-                }
+                LayerSpec::pool(kind == "maxpool", kernel, stride, padding)
             }
         })
     }

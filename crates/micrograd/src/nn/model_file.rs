@@ -224,6 +224,28 @@ pub(crate) mod json {
         }
     }
 
+    /// Parses JSON text, a syntax error becoming [`ModelError::Syntax`] with its line and column.
+    pub(crate) fn parse(text: &str) -> Result<Json, ModelError> {
+        serde_json::from_str(text).map_err(|e| ModelError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads every item of an array with `read`, naming item `i` `{path}[i]` in errors.
+    pub(crate) fn each<T>(
+        items: &[Json],
+        path: &str,
+        read: impl Fn(&Json, &str) -> Result<T, ModelError>,
+    ) -> Result<Vec<T>, ModelError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| read(v, &format!("{path}[{i}]")))
+            .collect()
+    }
+
     impl MlpWeights {
         /// Parses the JSON model layout; see [`MLP::from_json`].
         pub fn from_json(text: &str) -> Result<MlpWeights, ModelError> {

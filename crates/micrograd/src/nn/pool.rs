@@ -26,21 +26,7 @@ impl Window {
     }
 
     fn describe(&self, name: &str) -> String {
-        let (kernel, stride, padding) = (self.kernel, self.stride, self.padding);
-        if name == "maxpool" {
-            LayerSpec::MaxPool {
-                kernel,
-                stride,
-                padding,
-            }
-        } else {
-            LayerSpec::AvgPool {
-                kernel,
-                stride,
-                padding,
-            }
-        }
-        .to_string()
+        LayerSpec::pool(name == "maxpool", self.kernel, self.stride, self.padding).to_string()
     }
 
     /// PyTorch's rules: the padding at most half the kernel, the window fitting the padded input.
@@ -100,6 +86,47 @@ impl Window {
     }
 }
 
+/// The constructor and accessors the two poolings share; `$name` is the grammar's word.
+macro_rules! pool_common {
+    ($t:ident, $name:literal) => {
+        impl $t {
+            /// A `kernel_size × kernel_size` window moved by `stride` (PyTorch's default stride is
+            /// the kernel size: pass it).
+            ///
+            /// # Panics
+            /// If `kernel_size` or `stride` is 0.
+            pub fn new(kernel_size: usize, stride: usize) -> $t {
+                $t(Window::new(kernel_size, stride))
+            }
+
+            /// The same pooling with `padding` on every side (checked against the kernel when
+            /// used).
+            pub fn padding(mut self, padding: usize) -> $t {
+                self.0.padding = padding;
+                self
+            }
+
+            /// `(kernel_size, stride, padding)`.
+            pub fn params(&self) -> (usize, usize, usize) {
+                (self.0.kernel, self.0.stride, self.0.padding)
+            }
+
+            /// The layer as the grammar writes it: `maxpool(2)`, `avgpool(3,stride=2,pad=1)`.
+            pub fn describe(&self) -> String {
+                self.0.describe($name)
+            }
+
+            /// The output shape for `input`.
+            ///
+            /// # Errors
+            /// If the window does not fit the padded input, or the padding exceeds half the kernel.
+            pub fn output_shape(&self, input: Chw) -> Result<Chw, ShapeError> {
+                self.0.output_shape($name, input)
+            }
+        }
+    };
+}
+
 /// Max pooling, as `torch.nn.MaxPool2d(kernel_size, stride)` (optionally with `padding`): each output
 /// is the largest input in its `k × k` window, per channel.
 ///
@@ -118,40 +145,9 @@ impl Window {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MaxPool2d(Window);
 
+pool_common!(MaxPool2d, "maxpool");
+
 impl MaxPool2d {
-    /// A `kernel_size × kernel_size` window moved by `stride` (PyTorch's default stride is the kernel
-    /// size: pass it).
-    ///
-    /// # Panics
-    /// If `kernel_size` or `stride` is 0.
-    pub fn new(kernel_size: usize, stride: usize) -> MaxPool2d {
-        MaxPool2d(Window::new(kernel_size, stride))
-    }
-
-    /// The same pooling with `padding` on every side (checked against the kernel when used).
-    pub fn padding(mut self, padding: usize) -> MaxPool2d {
-        self.0.padding = padding;
-        self
-    }
-
-    /// `(kernel_size, stride, padding)`.
-    pub fn params(&self) -> (usize, usize, usize) {
-        (self.0.kernel, self.0.stride, self.0.padding)
-    }
-
-    /// `maxpool(2)`, `maxpool(3,stride=2,pad=1)`.
-    pub fn describe(&self) -> String {
-        self.0.describe("maxpool")
-    }
-
-    /// The output shape for `input`.
-    ///
-    /// # Errors
-    /// If the window does not fit the padded input, or the padding exceeds half the kernel.
-    pub fn output_shape(&self, input: Chw) -> Result<Chw, ShapeError> {
-        self.0.output_shape("maxpool", input)
-    }
-
     /// The output for `x` of shape `channels × height × width`, flat CHW.
     ///
     /// # Panics
@@ -185,39 +181,9 @@ impl MaxPool2d {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AvgPool2d(Window);
 
+pool_common!(AvgPool2d, "avgpool");
+
 impl AvgPool2d {
-    /// A `kernel_size × kernel_size` window moved by `stride`.
-    ///
-    /// # Panics
-    /// If `kernel_size` or `stride` is 0.
-    pub fn new(kernel_size: usize, stride: usize) -> AvgPool2d {
-        AvgPool2d(Window::new(kernel_size, stride))
-    }
-
-    /// The same pooling with `padding` on every side (checked against the kernel when used).
-    pub fn padding(mut self, padding: usize) -> AvgPool2d {
-        self.0.padding = padding;
-        self
-    }
-
-    /// `(kernel_size, stride, padding)`.
-    pub fn params(&self) -> (usize, usize, usize) {
-        (self.0.kernel, self.0.stride, self.0.padding)
-    }
-
-    /// `avgpool(2)`, `avgpool(3,stride=2,pad=1)`.
-    pub fn describe(&self) -> String {
-        self.0.describe("avgpool")
-    }
-
-    /// The output shape for `input`.
-    ///
-    /// # Errors
-    /// If the window does not fit the padded input, or the padding exceeds half the kernel.
-    pub fn output_shape(&self, input: Chw) -> Result<Chw, ShapeError> {
-        self.0.output_shape("avgpool", input)
-    }
-
     /// The output for `x` of shape `channels × height × width`, flat CHW.
     ///
     /// # Panics

@@ -12,7 +12,7 @@
 //! `layers[4].weight`. A `"preprocess"` entry (see [`Preprocess`](crate::preprocess::Preprocess))
 //! may sit beside them.
 
-use super::json_fields::{array, count, get, number, object};
+use super::json_fields::{array, count, each, get, number, object, parse};
 use super::{AnyLayer, Architecture, Chw, Init, ModelError, Module, Sequential};
 use serde_json::{json, Value as Json};
 
@@ -67,11 +67,7 @@ impl Sequential {
     /// assert_eq!(Sequential::from_json(&bad).unwrap_err().path(), Some("layers[3].layer"));
     /// ```
     pub fn from_json(text: &str) -> Result<Sequential, ModelError> {
-        let root: Json = serde_json::from_str(text).map_err(|e| ModelError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let root: Json = parse(text)?;
         let top = object(&root, "")?;
         match get(top, "", "format")? {
             Json::String(s) if s == FORMAT => {}
@@ -92,11 +88,7 @@ impl Sequential {
                 ),
             ));
         }
-        let d = dims
-            .iter()
-            .enumerate()
-            .map(|(i, v)| count(v, &format!("input[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let d = each(dims, "input", count)?;
         let input = Chw::new(d[0], d[1], d[2]);
         let arch_text = match get(top, "", "architecture")? {
             Json::String(s) => s.as_str(),
@@ -159,8 +151,8 @@ impl Sequential {
                         ),
                     ));
                 }
-                for (j, (x, v)) in xs.iter().zip(vals).enumerate() {
-                    v.set_data(number(x, &format!("{kp}[{j}]"))?);
+                for (x, v) in each(xs, &kp, number)?.into_iter().zip(vals) {
+                    v.set_data(x);
                 }
             }
         }
