@@ -1,18 +1,6 @@
-//! The architecture grammar: `conv(8,3,pad=1) relu maxpool(2) flatten linear(10)` parsed into an
-//! [`Architecture`] (errors point at the column) and built into a [`Sequential`] for an input shape.
-//!
-//! ```text
-//! architecture := layer (whitespace layer)*
-//! layer        := conv(OUT, K [, STRIDE [, PAD]])      2-D convolution, K×K kernel (stride 1, pad 0)
-//!               | linear(OUT)                          fully connected (reads its input flat)
-//!               | maxpool(K [, STRIDE [, PAD]])        max pooling (stride K, pad 0)
-//!               | avgpool(K [, STRIDE [, PAD]])        average pooling (stride K, pad 0)
-//!               | flatten | relu | tanh | sigmoid | identity
-//! ```
-//!
-//! Optional arguments may also be named: `stride=2`, `pad=1` (or `padding=1`). Names are
-//! case-insensitive; `conv2d`, `dense`, `max_pool`, `avg_pool` are accepted spellings. Columns are
-//! 1-based and count characters.
+//! The architecture grammar ([`Architecture`]): `conv(8,3,pad=1) relu maxpool(2) flatten
+//! linear(10)` parsed (errors point at the column) and built into a [`Sequential`] for an input
+//! shape.
 
 use super::{
     Activation, AnyLayer, AvgPool2d, Chw, Conv2d, Flatten, Init, Linear, MaxPool2d, Sequential,
@@ -141,7 +129,20 @@ impl ArchError {
     }
 }
 
-/// A parsed architecture: its layers and the column each starts at.
+/// A parsed architecture: its layers and the column each starts at. The grammar:
+///
+/// ```text
+/// architecture := layer (whitespace layer)*
+/// layer        := conv(OUT, K [, STRIDE [, PAD]])      2-D convolution, K×K kernel (stride 1, pad 0)
+///               | linear(OUT)                          fully connected (reads its input flat)
+///               | maxpool(K [, STRIDE [, PAD]])        max pooling (stride K, pad 0)
+///               | avgpool(K [, STRIDE [, PAD]])        average pooling (stride K, pad 0)
+///               | flatten | relu | tanh | sigmoid | identity
+/// ```
+///
+/// Optional arguments may also be named: `stride=2`, `pad=1` (or `padding=1`). Names are
+/// case-insensitive; `conv2d`, `dense`, `max_pool`, `avg_pool` are accepted spellings. Columns are
+/// 1-based and count characters.
 ///
 /// ```
 /// use micrograd::nn::{Architecture, Chw, Init, Module};
@@ -167,7 +168,7 @@ pub struct Architecture {
 }
 
 impl Architecture {
-    /// Parses the grammar in the [module docs](self).
+    /// Parses the grammar in [`Architecture`]'s documentation.
     ///
     /// # Errors
     /// An unknown layer or argument, a missing or extra argument, a number out of range, a missing

@@ -20,7 +20,17 @@ const FORMAT: &str = "micrograd-sequential";
 
 impl Sequential {
     /// The model file, pretty-printed, every number in shortest round-trip form (loading gives back
-    /// the same bits).
+    /// the same bits): the input shape, the architecture in [`Architecture`]'s grammar, and every
+    /// layer's weights (PyTorch's layout) and biases:
+    ///
+    /// ```json
+    /// {"format": "micrograd-sequential", "input": [1, 8, 8],
+    ///  "architecture": "conv(8,3,pad=1) relu maxpool(2) flatten linear(10)",
+    ///  "layers": [{"layer": "conv(8,3,pad=1)", "weight": [..], "bias": [..]}, {"layer": "relu"}, ..]}
+    /// ```
+    ///
+    /// A `"preprocess"` entry may be added beside them
+    /// ([`Preprocess::add_to_model_json`](crate::preprocess::Preprocess::add_to_model_json)).
     pub fn to_json(&self) -> String {
         let layers: Vec<Json> = self
             .layers()

@@ -26,7 +26,7 @@ pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
 pub use demo::{accuracy, hinge_loss, l2_penalty, scores, train, StepRecord, TrainConfig, Trainer};
 pub use fit::{evaluate, fit, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind};
-pub use model_epoch::{evaluate_model, train_epoch};
+pub use model_epoch::{confusion_matrix, evaluate_model, train_epoch};
 
 /// Why training stopped or could not start.
 #[derive(Clone, Debug, PartialEq)]

@@ -121,3 +121,39 @@ pub fn evaluate_model(
     let n = data.len() as f64;
     Ok((total / n, correct as f64 / n))
 }
+
+/// The confusion matrix of `model` on `data`: entry `[true class][predicted class]` counts the
+/// examples (rows sum to the class counts), predictions by [`LossKind::predict`]. The tape is left
+/// as it was.
+///
+/// # Errors
+/// [`TrainError::Shape`] if the model does not fit the data and loss.
+///
+/// ```
+/// use micrograd::data::Dataset;
+/// use micrograd::nn::{AnyLayer, Chw, Linear, Sequential};
+/// use micrograd::train::{confusion_matrix, LossKind};
+/// // Two outputs, x and -x: class 0 if x > 0.
+/// let layer = Linear::from_weights(1, 2, &[1.0, -1.0], &[0.0, 0.0]).unwrap();
+/// let model = Sequential::new(Chw::flat(1), vec![AnyLayer::from(layer)]).unwrap();
+/// let data = Dataset::new(vec![vec![1.0], vec![-1.0], vec![2.0]], vec![0, 0, 1], 2).unwrap();
+/// let m = confusion_matrix(&model, &data, LossKind::CrossEntropy).unwrap();
+/// assert_eq!(m, vec![vec![1, 1], vec![1, 0]]);
+/// ```
+pub fn confusion_matrix(
+    model: &impl Model,
+    data: &Dataset,
+    loss: LossKind,
+) -> Result<Vec<Vec<usize>>, TrainError> {
+    check(model, data, loss)?;
+    let k = data.n_classes();
+    let mut m = vec![vec![0; k]; k];
+    let mark = Tape::mark();
+    for (x, class) in data.iter() {
+        let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
+        let plain: Vec<f64> = model.forward_values(&xs).iter().map(|v| v.data()).collect();
+        m[class][loss.predict(&plain).min(k - 1)] += 1;
+        Tape::rewind(mark);
+    }
+    Ok(m)
+}
