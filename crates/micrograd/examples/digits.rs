@@ -8,10 +8,12 @@
 //! cargo run --release -p micrograd --example digits -- all --write-splits target/splits
 //! ```
 //!
-//! `CNN_EPOCHS=N` and `CNN_AUG=shift=1` (or `none`) change the CNN's epochs (40) and augmentation
-//! (`shift=1,rotate=10`). `--write-splits DIR` writes each data set's test rows as JSON, which
-//! `scripts/sklearn_baselines.py` reads to score scikit-learn's standardized `MLPClassifier((16,))`
-//! on the very same split.
+//! `--write-splits DIR` writes each data set's split as JSON, which `scripts/sklearn_baselines.py`
+//! reads to score scikit-learn's standardized `MLPClassifier((16,))` on the very same rows.
+//!
+//! Knobs, from the environment: `SEED` (12: the split, the weights, the shuffles, the
+//! augmentation), and for the CNN `CNN_ARCH` (the architecture grammar), `CNN_EPOCHS` (40),
+//! `CNN_LR` (0.01) and `CNN_AUG` (`shift=1,rotate=10`; `none` for no augmentation).
 
 use micrograd::augment::Augment;
 use micrograd::data::Dataset;
@@ -23,8 +25,10 @@ use micrograd::train::{evaluate_model, train_epoch, LossKind};
 use rand::SeedableRng;
 use std::time::Instant;
 
-/// The seed of every split, initialization and shuffle.
-const SEED: u64 = 12;
+/// The seed of every split, initialization and shuffle (`SEED=N` in the environment overrides it).
+fn seed() -> u64 {
+    env_or("SEED", 12) as u64
+}
 const LOSS: LossKind = LossKind::CrossEntropy;
 
 struct Run {
@@ -45,13 +49,13 @@ fn train(model: &impl Model, data: &Dataset, shape: Chw, run: &Run) -> f64 {
         total_steps: run.epochs,
         min_lr: run.lr * 0.01,
     };
-    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED + 1);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed() + 1);
     for epoch in 0..run.epochs {
         let epoch_data = if run.augment.is_identity() {
             data.clone()
         } else {
             run.augment
-                .dataset(data, Some(shape), SEED + 100 + epoch as u64)
+                .dataset(data, Some(shape), seed() + 100 + epoch as u64)
         };
         opt.set_lr(schedule.lr(run.lr, epoch));
         train_epoch(model, &epoch_data, LOSS, run.batch, &mut opt, &mut rng).expect("training");
@@ -65,11 +69,12 @@ fn run(name: &str, data: &Dataset, shape: Chw, run: &Run, splits: Option<&str>) 
         test,
         train_rows,
         test_rows,
-    } = train_test_split(data, 0.2, SEED).expect("an 80/20 split");
+    } = train_test_split(data, 0.2, seed()).expect("an 80/20 split");
     if let Some(dir) = splits {
         std::fs::create_dir_all(dir).expect("create the splits folder");
         let text = format!(
-            "{{\"seed\": {SEED}, \"train_rows\": {train_rows:?}, \"test_rows\": {test_rows:?}}}\n"
+            "{{\"seed\": {}, \"train_rows\": {train_rows:?}, \"test_rows\": {test_rows:?}}}\n",
+            seed()
         );
         std::fs::write(format!("{dir}/{name}.json"), text).expect("write the split");
     }
@@ -81,7 +86,7 @@ fn run(name: &str, data: &Dataset, shape: Chw, run: &Run, splits: Option<&str>) 
         None => (train_set, test),
     };
     let arch: Architecture = run.arch.parse().expect("a valid architecture");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed());
     let model = arch
         .build(shape, Init::Kaiming, &mut rng)
         .expect("the architecture fits the data");
@@ -114,6 +119,10 @@ fn csv(text: &str) -> Dataset {
     Dataset::new(rows, labels, k).expect("a well-formed CSV")
 }
 
+/// The CNN (`CNN_ARCH=...` overrides it).
+const CNN: &str =
+    "conv(16,3,pad=1) relu maxpool(2) conv(32,3,pad=1) relu maxpool(2) flatten linear(10)";
+
 fn env_or(key: &str, default: usize) -> usize {
     std::env::var(key)
         .ok()
@@ -133,11 +142,21 @@ fn main() {
     let d = digits();
     if all || which == "cnn" {
         let r = Run {
-            arch: "conv(16,3,pad=1) relu maxpool(2) conv(32,3,pad=1) relu maxpool(2) flatten linear(10)",
+            arch: Box::leak(
+                std::env::var("CNN_ARCH")
+                    .unwrap_or(CNN.into())
+                    .into_boxed_str(),
+            ),
             epochs: env_or("CNN_EPOCHS", 40),
             batch: 32,
-            lr: 0.01,
-            augment: std::env::var("CNN_AUG").unwrap_or("shift=1,rotate=10".into()).parse().unwrap(),
+            lr: std::env::var("CNN_LR")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.01),
+            augment: std::env::var("CNN_AUG")
+                .unwrap_or("shift=1,rotate=10".into())
+                .parse()
+                .unwrap(),
             scaling: None,
         };
         run("cnn", d.data(), d.shape(), &r, splits);

@@ -207,7 +207,7 @@ impl Conv2d {
             ));
         }
         let (h, w) = window_output(
-            &self.describe(),
+            || self.describe(),
             input,
             self.kernel,
             self.stride,
@@ -277,8 +277,11 @@ pub(super) fn taps(start: usize, pad: usize, k: usize, size: usize) -> (usize, u
 
 /// The output height and width of a `k × k` window sliding with stride `s` over an input padded by
 /// `p` on every side (PyTorch's floor mode): `⌊(H + 2p - k) / s⌋ + 1`.
+///
+/// `name` gives the layer's description for an error (only called then: forward passes check the
+/// shape every time and should not allocate for it).
 pub(super) fn window_output(
-    name: &str,
+    name: impl Fn() -> String,
     input: Chw,
     k: usize,
     s: usize,
@@ -287,7 +290,7 @@ pub(super) fn window_output(
     let fit = |size: usize, what: &str| {
         if size + 2 * p < k {
             Err(ShapeError::new(
-                name,
+                name(),
                 input,
                 format!(
                     "the {k}×{k} window does not fit the {}×{} input ({what} {size} + 2·padding {p} < {k})",

@@ -31,10 +31,10 @@ impl Window {
 
     /// PyTorch's rules: the padding at most half the kernel, the window fitting the padded input.
     fn output_shape(&self, name: &str, input: Chw) -> Result<Chw, ShapeError> {
-        let name = self.describe(name);
+        let name = || self.describe(name);
         if 2 * self.padding > self.kernel {
             return Err(ShapeError::new(
-                name,
+                name(),
                 input,
                 format!(
                     "padding {} is more than half the kernel size {}",
@@ -42,7 +42,7 @@ impl Window {
                 ),
             ));
         }
-        let (h, w) = window_output(&name, input, self.kernel, self.stride, self.padding)?;
+        let (h, w) = window_output(name, input, self.kernel, self.stride, self.padding)?;
         Ok(Chw::new(input.channels, h, w))
     }
 
