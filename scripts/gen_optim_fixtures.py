@@ -104,6 +104,28 @@ CONFIGS = [
         "weight_decay": 0.05,
         "schedule": {"kind": "linear", "start_factor": 0.25, "end_factor": 1.0, "total_steps": 8},
     },
+    {"name": "rmsprop", "optimizer": "rmsprop", "lr": 0.01},
+    {
+        "name": "rmsprop_centered_momentum_decay",
+        "optimizer": "rmsprop",
+        "lr": 0.005,
+        "alpha": 0.9,
+        "eps": 1e-6,
+        "momentum": 0.8,
+        "centered": True,
+        "weight_decay": 0.05,
+    },
+    {"name": "rmsprop_momentum", "optimizer": "rmsprop", "lr": 0.005, "momentum": 0.5},
+    {"name": "adagrad", "optimizer": "adagrad", "lr": 0.1},
+    {
+        "name": "adagrad_decay_initial_accumulator",
+        "optimizer": "adagrad",
+        "lr": 0.2,
+        "lr_decay": 0.05,
+        "weight_decay": 0.02,
+        "initial_accumulator_value": 0.1,
+        "eps": 1e-8,
+    },
 ]
 
 
@@ -139,6 +161,27 @@ def make_optimizer(cfg, params):
             dampening=cfg.get("dampening", 0.0),
             nesterov=cfg.get("nesterov", False),
             weight_decay=cfg.get("weight_decay", 0.0),
+            foreach=False,
+        )
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(
+            params,
+            lr=cfg["lr"],
+            alpha=cfg.get("alpha", 0.99),
+            eps=cfg.get("eps", 1e-8),
+            weight_decay=cfg.get("weight_decay", 0.0),
+            momentum=cfg.get("momentum", 0.0),
+            centered=cfg.get("centered", False),
+            foreach=False,
+        )
+    if kind == "adagrad":
+        return torch.optim.Adagrad(
+            params,
+            lr=cfg["lr"],
+            lr_decay=cfg.get("lr_decay", 0.0),
+            weight_decay=cfg.get("weight_decay", 0.0),
+            initial_accumulator_value=cfg.get("initial_accumulator_value", 0.0),
+            eps=cfg.get("eps", 1e-10),
             foreach=False,
         )
     betas = tuple(cfg.get("betas", [0.9, 0.999]))

@@ -454,10 +454,7 @@ impl FromStr for Shape {
 
 /// A standard normal sample (Box–Muller), so the library needs no distribution crate.
 fn normal(rng: &mut impl Rng) -> f64 {
-    // 1 - u is in (0, 1], so the log is finite.
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()
+    crate::nn::standard_normal(rng)
 }
 
 /// How many of `n` points class `c` of `k` gets: `n / k`, plus one for the first `n % k` classes.

@@ -32,13 +32,16 @@
 
 #![warn(missing_docs)]
 
+pub mod augment;
 pub mod data;
+pub mod datasets;
 pub mod engine;
 pub mod expr;
 pub mod gpt;
 pub mod loss;
 pub mod nn;
 pub mod optim;
+pub mod preprocess;
 pub mod train;
 pub mod viz;
 

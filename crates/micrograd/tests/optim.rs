@@ -3,7 +3,7 @@
 //! updates, schedules and gradient clipping.
 
 use micrograd::optim::{
-    clip_grad_norm, grad_norm, Adam, AdamFormula, AdamW, Optimizer, Schedule, Sgd,
+    clip_grad_norm, grad_norm, Adagrad, Adam, AdamFormula, AdamW, Optimizer, RmsProp, Schedule, Sgd,
 };
 use micrograd::{Tape, Value};
 use serde_json::Value as Json;
@@ -78,6 +78,21 @@ fn optimizer(cfg: &Json) -> Box<dyn Optimizer> {
                 Box::new(opt)
             }
         }
+        "rmsprop" => Box::new(
+            RmsProp::new(lr)
+                .alpha(num("alpha").unwrap_or(0.99))
+                .eps(num("eps").unwrap_or(1e-8))
+                .weight_decay(num("weight_decay").unwrap_or(0.0))
+                .momentum(num("momentum").unwrap_or(0.0))
+                .centered(flag("centered")),
+        ),
+        "adagrad" => Box::new(
+            Adagrad::new(lr)
+                .lr_decay(num("lr_decay").unwrap_or(0.0))
+                .weight_decay(num("weight_decay").unwrap_or(0.0))
+                .initial_accumulator_value(num("initial_accumulator_value").unwrap_or(0.0))
+                .eps(num("eps").unwrap_or(1e-10)),
+        ),
         other => panic!("unknown optimizer {other}"),
     }
 }

@@ -34,18 +34,42 @@
 //! * `dropout.rs`: [`Dropout`] and [`MLP::forward_with_dropout`];
 //! * `model_file.rs`: a model's numbers without the tape ([`MlpWeights`]), their one validation pass
 //!   ([`MlpWeights::validate`]), [`ModelError`] naming the offending field, and the JSON model file.
+//! * layers that compose, PyTorch's conventions: `linear.rs` ([`Linear`]), `conv.rs` ([`Conv2d`]),
+//!   `pool.rs` ([`MaxPool2d`], [`AvgPool2d`], [`Flatten`]), `init.rs` ([`Init`]: uniform, Kaiming,
+//!   Xavier), `shape.rs` ([`Chw`], [`ShapeError`]), `sequential.rs` ([`Sequential`], [`AnyLayer`],
+//!   [`Model`]), `arch.rs` (the grammar `conv(8,3,pad=1) relu maxpool(2) flatten linear(10)`:
+//!   [`Architecture`]).
 
 use crate::engine::{Tape, Value};
 use rand::{Rng, SeedableRng};
 use std::fmt;
 
 mod activation;
+mod arch;
+mod conv;
 mod dropout;
+mod init;
+mod linear;
 mod model_file;
+mod pool;
+mod sequential;
+#[cfg(feature = "serde")]
+mod sequential_file;
+mod shape;
 
 pub use activation::Activation;
+pub use arch::{ArchError, Architecture, LayerSpec};
+pub use conv::Conv2d;
 pub use dropout::Dropout;
+pub(crate) use init::standard_normal;
+pub use init::Init;
+pub use linear::Linear;
+#[cfg(feature = "serde")]
+pub(crate) use model_file::json as json_fields;
 pub use model_file::{LayerWeights, MlpWeights, ModelError, NeuronWeights};
+pub use pool::{AvgPool2d, Flatten, MaxPool2d};
+pub use sequential::{AnyLayer, Model, Sequential};
+pub use shape::{Chw, ShapeError};
 
 /// Something with trainable parameters (micrograd's `Module`).
 pub trait Module {

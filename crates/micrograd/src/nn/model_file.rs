@@ -126,7 +126,7 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    pub(super) fn field(path: impl Into<String>, message: impl Into<String>) -> ModelError {
+    pub(crate) fn field(path: impl Into<String>, message: impl Into<String>) -> ModelError {
         ModelError::Field {
             path: path.into(),
             message: message.into(),
@@ -158,13 +158,13 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 #[cfg(feature = "serde")]
-mod json {
+pub(crate) mod json {
     //! The model file: micrograd's demo layout, read field by field so errors can name the field.
     use super::*;
     use crate::nn::MLP;
     use serde_json::{json, Map, Value as Json};
 
-    fn kind(v: &Json) -> String {
+    pub(crate) fn kind(v: &Json) -> String {
         match v {
             Json::Null => "null".into(),
             Json::Bool(b) => format!("{b}"),
@@ -176,12 +176,16 @@ mod json {
         }
     }
 
-    fn get<'a>(obj: &'a Map<String, Json>, path: &str, key: &str) -> Result<&'a Json, ModelError> {
+    pub(crate) fn get<'a>(
+        obj: &'a Map<String, Json>,
+        path: &str,
+        key: &str,
+    ) -> Result<&'a Json, ModelError> {
         obj.get(key)
             .ok_or_else(|| ModelError::field(join(path, key), "missing"))
     }
 
-    fn join(path: &str, key: &str) -> String {
+    pub(crate) fn join(path: &str, key: &str) -> String {
         if path.is_empty() {
             key.to_string()
         } else {
@@ -189,7 +193,7 @@ mod json {
         }
     }
 
-    fn object<'a>(v: &'a Json, path: &str) -> Result<&'a Map<String, Json>, ModelError> {
+    pub(crate) fn object<'a>(v: &'a Json, path: &str) -> Result<&'a Map<String, Json>, ModelError> {
         v.as_object().ok_or_else(|| {
             ModelError::field(
                 if path.is_empty() { "(top level)" } else { path },
@@ -198,13 +202,13 @@ mod json {
         })
     }
 
-    fn array<'a>(v: &'a Json, path: &str) -> Result<&'a [Json], ModelError> {
+    pub(crate) fn array<'a>(v: &'a Json, path: &str) -> Result<&'a [Json], ModelError> {
         v.as_array()
             .map(Vec::as_slice)
             .ok_or_else(|| ModelError::field(path, format!("expected an array, found {}", kind(v))))
     }
 
-    fn number(v: &Json, path: &str) -> Result<f64, ModelError> {
+    pub(crate) fn number(v: &Json, path: &str) -> Result<f64, ModelError> {
         match v.as_f64() {
             Some(x) if x.is_finite() => Ok(x),
             _ => Err(ModelError::field(
@@ -214,7 +218,7 @@ mod json {
         }
     }
 
-    fn count(v: &Json, path: &str) -> Result<usize, ModelError> {
+    pub(crate) fn count(v: &Json, path: &str) -> Result<usize, ModelError> {
         match v.as_u64() {
             Some(n) if n >= 1 => {
                 usize::try_from(n).map_err(|_| ModelError::field(path, format!("{n} is too large")))
@@ -224,6 +228,28 @@ mod json {
                 format!("expected a whole number of at least 1, found {}", kind(v)),
             )),
         }
+    }
+
+    /// Parses JSON text, a syntax error becoming [`ModelError::Syntax`] with its line and column.
+    pub(crate) fn parse(text: &str) -> Result<Json, ModelError> {
+        serde_json::from_str(text).map_err(|e| ModelError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads every item of an array with `read`, naming item `i` `{path}[i]` in errors.
+    pub(crate) fn each<T>(
+        items: &[Json],
+        path: &str,
+        read: impl Fn(&Json, &str) -> Result<T, ModelError>,
+    ) -> Result<Vec<T>, ModelError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| read(v, &format!("{path}[{i}]")))
+            .collect()
     }
 
     impl MlpWeights {

@@ -36,18 +36,23 @@
 //! * `sgd.rs`: [`Sgd`] (momentum, dampening, Nesterov, weight decay);
 //! * `adam.rs`: [`Adam`] and [`AdamW`], one implementation with coupled or decoupled decay, and
 //!   [`AdamFormula`], PyTorch's or microgpt's order of operations;
+//! * `rmsprop.rs`, `adagrad.rs`: [`RmsProp`] and [`Adagrad`];
 //! * `schedule.rs`: [`Schedule`], the learning rate as a function of the step;
 //! * `clip.rs`: [`grad_norm`] and [`clip_grad_norm`].
 
 use crate::Value;
 
+mod adagrad;
 mod adam;
 mod clip;
+mod rmsprop;
 mod schedule;
 mod sgd;
 
+pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamFormula, AdamW};
 pub use clip::{clip_grad_norm, grad_norm};
+pub use rmsprop::RmsProp;
 pub use schedule::Schedule;
 pub use sgd::Sgd;
 

@@ -9,6 +9,8 @@
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
+//! * `model_epoch.rs`: one epoch ([`train_epoch`]) and [`evaluate_model`] for any
+//!   [`Model`](crate::nn::Model), such as a CNN.
 //! * `error.rs`: [`TrainError`], what every loop returns when it cannot start or has to stop, and
 //!   [`ConfigError`], a hyper-parameter out of range (which field, which bound).
 //!
@@ -71,6 +73,7 @@ mod batches;
 mod demo;
 mod error;
 mod fit;
+mod model_epoch;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
@@ -79,3 +82,4 @@ pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{
     evaluate, fit, fit_until, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind,
 };
+pub use model_epoch::{confusion_matrix, evaluate_model, train_epoch};
