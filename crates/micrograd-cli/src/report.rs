@@ -58,11 +58,6 @@ impl Progress {
         }
     }
 
-    /// Whether this is a bar (standard error is a terminal).
-    pub fn is_bar(&self) -> bool {
-        self.bar.is_some()
-    }
-
     /// Item `i` (from 0) is done: `line()` is its plain line, `status()` the bar's message.
     pub fn update(&self, i: usize, line: impl FnOnce() -> String, status: impl FnOnce() -> String) {
         match &self.bar {

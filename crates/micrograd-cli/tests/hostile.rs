@@ -654,6 +654,31 @@ fn a_tape_that_cannot_be_had_is_an_error_before_training_in_both_loops() {
         );
         assert!(!d.join("m.json").exists());
     }
+    // gpt train: 1,000 layers of 4,096 channels, 2·10^11 parameters, refused before it is built
+    let names = fixture("names.txt");
+    let args = [
+        "gpt",
+        "train",
+        "--data",
+        names.to_str().unwrap(),
+        "--n-embd",
+        "4096",
+        "--n-layer",
+        "1000",
+        "--max-memory",
+        "1000T",
+        "--save",
+        "g.json",
+    ];
+    fails(
+        d,
+        &args,
+        "error: training a GPT of 201326878720 parameters (n_layer 1000, n_embd 4096, block_size 16) \
+         needs a tape of 204342828736 nodes (5.2 TiB), which cannot be had: micrograd: the tape \
+         cannot grow to 204342828736 nodes (5721599204608 bytes): a tape holds at most 2147483647 \
+         nodes; use a smaller model (--n-embd, --n-layer) or a shorter context (--block-size)",
+    );
+    assert!(!d.join("g.json").exists());
 }
 
 #[test]

@@ -350,3 +350,48 @@ fn write_model(path: &Path, model: &MLP, what: &str) -> Result<()> {
     wrote(path, what);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        train: Args,
+    }
+
+    fn parse(extra: &[&str]) -> Result<Args, clap::Error> {
+        let args = ["micrograd-train", "--data", "d.csv"].iter().chain(extra);
+        Cli::try_parse_from(args).map(|c| c.train)
+    }
+
+    #[test]
+    fn any_fit_flag_selects_the_general_loop_and_conflicts_with_the_demo_flags() {
+        assert!(parse(&[]).unwrap().fit.is_none());
+        assert!(parse(&["--alpha", "0.1", "--steps", "3"])
+            .unwrap()
+            .fit
+            .is_none());
+        let ids = fit::flag_ids();
+        assert_eq!(ids.len(), 14);
+        for id in &ids {
+            let flag = format!("--{}", id.as_str().replace('_', "-"));
+            let value = match id.as_str() {
+                "loss" => "ce",
+                "optimizer" => "adam",
+                "schedule" => "step",
+                _ => "1",
+            };
+            let args = parse(&[&flag, value]).unwrap();
+            assert!(args.fit.is_some(), "{flag} selects the general loop");
+            for demo in ["--steps", "--lr-start", "--lr-end"] {
+                let err = parse(&[demo, "1", &flag, value]).err().unwrap();
+                assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+                let shown = err.to_string();
+                assert!(shown.contains(&format!("'{flag} ")), "{shown}");
+            }
+        }
+    }
+}
