@@ -15,4 +15,5 @@ pub mod excerpt;
 pub mod memory;
 pub mod output;
 pub mod plot;
+pub mod report;
 pub mod signals;

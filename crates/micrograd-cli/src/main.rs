@@ -1,7 +1,8 @@
 //! `micrograd`: the command-line tool.
 //!
-//! Every subcommand lives in `src/cmd/<name>.rs` of the `micrograd_cli` library; the conventions of
-//! output, errors and signals are in its docs (`src/lib.rs`).
+//! Every subcommand lives in `src/cmd/<name>.rs` (`train` in `src/cmd/train/`) of the
+//! `micrograd_cli` library, progress and traces in `src/report.rs`; the conventions of output, errors
+//! and signals are in its docs (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
 use micrograd_cli::{cmd, errln, output, signals};

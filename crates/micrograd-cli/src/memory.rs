@@ -41,6 +41,14 @@ pub fn mlp_parameters(widths: &[usize]) -> u128 {
         .sum()
 }
 
+/// Peak tape nodes of training an MLP of layer widths `widths` on batches of `batch` examples: its
+/// parameters, a step's graph, and the L2 penalty's graph (a node per parameter) if `l2`. What a
+/// training command reserves with [`reserve_tape`] before it builds the model.
+pub fn mlp_training_nodes(widths: &[usize], batch: usize, l2: bool) -> u128 {
+    let params = mlp_parameters(widths);
+    params + batch as u128 * mlp_example_graph(widths).0 + if l2 { params } else { 0 }
+}
+
 /// Peak bytes of training an MLP of layer widths `widths` on batches of `batch` examples, with the
 /// L2 penalty's graph (a node and two indices per parameter) if `l2`.
 pub fn mlp_training_bytes(widths: &[usize], batch: usize, l2: bool) -> u128 {
@@ -71,9 +79,39 @@ pub fn gpt_training_bytes(c: &GptConfig, vocab: usize) -> u128 {
         c.block_size as u128,
     );
     let indices_per_pos = l * (24 * e * e + 6 * e * n) + 2 * v * e + 16 * e;
-    let nodes_per_pos = l * (30 * e + 4 * e / c.n_head.max(1) as u128 * n + 3 * n) + 8 * e + 4 * v;
-    let step = n * (indices_per_pos * INDEX_BYTES + nodes_per_pos * NODE_BYTES);
+    let step = n * (indices_per_pos * INDEX_BYTES + gpt_nodes_per_position(c, vocab) * NODE_BYTES);
     2 * step + gpt_parameters(c, vocab) * PARAM_BYTES
+}
+
+/// Tape nodes of one position of a GPT training step (see [`gpt_training_bytes`]).
+fn gpt_nodes_per_position(c: &GptConfig, vocab: usize) -> u128 {
+    let (e, v, l, n) = (
+        c.n_embd as u128,
+        vocab as u128,
+        c.n_layer as u128,
+        c.block_size as u128,
+    );
+    l * (30 * e + 4 * e / c.n_head.max(1) as u128 * n + 3 * n) + 8 * e + 4 * v
+}
+
+/// Peak tape nodes of training a GPT: its parameters and a step's graph on a document of
+/// `block_size` positions. What `gpt train` reserves with [`reserve_tape`] before it builds the model.
+pub fn gpt_training_nodes(c: &GptConfig, vocab: usize) -> u128 {
+    gpt_parameters(c, vocab) + c.block_size as u128 * gpt_nodes_per_position(c, vocab)
+}
+
+/// Reserves room on this thread's tape for `nodes` more nodes ([`micrograd::Tape::try_reserve`]), so
+/// that a run the machine cannot hold fails here, before training, with an error naming `what` and
+/// `suggestion`, instead of panicking when the tape cannot grow in the middle of a step.
+pub fn reserve_tape(what: &str, nodes: u128, suggestion: &str) -> Result<()> {
+    let nodes = usize::try_from(nodes).unwrap_or(usize::MAX);
+    micrograd::Tape::try_reserve(nodes).map_err(|full| {
+        anyhow!(
+            "{what} needs a tape of {} nodes ({}), which cannot be had: {full}; {suggestion}",
+            full.nodes(),
+            human(full.bytes())
+        )
+    })
 }
 
 /// Reads a size like `512M`, `2G`, `1.5GiB` or `100000` (bytes); K, M, G, T are powers of 1024.
@@ -215,6 +253,44 @@ mod tests {
         assert!(
             estimate < 100 * (used + (1 << 20)),
             "estimate {estimate}, used {used}"
+        );
+    }
+
+    #[test]
+    fn a_tape_that_cannot_be_had_is_an_error_naming_the_run() {
+        let e = reserve_tape("this run", 1 << 40, "use --batch-size").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "this run needs a tape of {} nodes (28.0 TiB), which cannot be had: micrograd: the \
+                 tape cannot grow to {} nodes ({} bytes): a tape holds at most 2147483647 nodes; \
+                 use --batch-size",
+                Tape::len() + (1 << 40),
+                Tape::len() + (1 << 40),
+                (Tape::len() + (1 << 40)) as u128 * 28
+            )
+        );
+        let e = reserve_tape("that run", u128::MAX, "").unwrap_err();
+        assert!(e.to_string().starts_with("that run needs a tape of"), "{e}");
+        assert!(reserve_tape("a small run", 1000, "").is_ok());
+        assert!(Tape::allocated_bytes() >= (Tape::len() + 1000) * 28);
+    }
+
+    #[test]
+    fn the_reserved_nodes_bound_the_real_graph() {
+        let widths = [2, 16, 16, 1];
+        assert_eq!(
+            mlp_training_nodes(&widths, 10, false),
+            337 + 10 * mlp_example_graph(&widths).0
+        );
+        assert_eq!(
+            mlp_training_nodes(&widths, 10, true),
+            2 * 337 + 10 * mlp_example_graph(&widths).0
+        );
+        let c = GptConfig::MICROGPT;
+        assert_eq!(
+            gpt_training_nodes(&c, 27),
+            gpt_parameters(&c, 27) + 16 * gpt_nodes_per_position(&c, 27)
         );
     }
 

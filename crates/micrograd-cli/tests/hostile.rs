@@ -598,6 +598,90 @@ fn runs_too_large_for_memory_are_refused_at_once() {
 }
 
 #[test]
+fn a_tape_that_cannot_be_had_is_an_error_before_training_in_both_loops() {
+    // --max-memory lets the estimate through; the tape's reservation (11,000 points full batch
+    // through 100,000 neurons: 2.2 billion nodes, more than a tape holds) is refused by the engine
+    let dir = folder();
+    let d = dir.path();
+    let mut csv = String::from("x0,x1,label\n");
+    for i in 0..11_000 {
+        csv += &format!(
+            "{},{},{}\n",
+            i as f64 * 0.001,
+            0.5,
+            if i % 2 == 0 { -1 } else { 1 }
+        );
+    }
+    fs::write(d.join("big.csv"), csv).unwrap();
+    // the parameters (3 · 100,000 + 100,001), a step on every point, the L2 penalty (a node a parameter)
+    let nodes: u128 = 400_001 + 11_000 * (2 + 1 + 8 + 2 * 100_001) + 400_001;
+    for extra in [
+        &["--steps", "1"][..],
+        &["--epochs", "1", "--alpha", "1e-4"][..],
+    ] {
+        let mut args = vec![
+            "train",
+            "--data",
+            "big.csv",
+            "--hidden",
+            "100000",
+            "--max-memory",
+            "1000T",
+            "--save",
+            "m.json",
+        ];
+        args.extend(extra);
+        let start = Instant::now();
+        let err = fails(
+            d,
+            &args,
+            &format!(
+                "error: training MLP(2, [100000, 1]) on batches of 11000 examples needs a tape of \
+                 {nodes} nodes (57.4 GiB), which cannot be had: micrograd: the tape cannot grow to \
+                 {nodes} nodes ({} bytes): a tape holds at most 2147483647 nodes; use smaller \
+                 batches (--batch-size N, the general loop), a smaller model (--hidden), or less data",
+                nodes * 28
+            ),
+        );
+        assert!(
+            !err.contains("training MLP(2, [100000, 1]) (100001"),
+            "{err}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(!d.join("m.json").exists());
+    }
+    // gpt train: 1,000 layers of 4,096 channels, 2·10^11 parameters, refused before it is built
+    let names = fixture("names.txt");
+    let args = [
+        "gpt",
+        "train",
+        "--data",
+        names.to_str().unwrap(),
+        "--n-embd",
+        "4096",
+        "--n-layer",
+        "1000",
+        "--max-memory",
+        "1000T",
+        "--save",
+        "g.json",
+    ];
+    fails(
+        d,
+        &args,
+        "error: training a GPT of 201326878720 parameters (n_layer 1000, n_embd 4096, block_size 16) \
+         needs a tape of 204342828736 nodes (5.2 TiB), which cannot be had: micrograd: the tape \
+         cannot grow to 204342828736 nodes (5721599204608 bytes): a tape holds at most 2147483647 \
+         nodes; use a smaller model (--n-embd, --n-layer) or a shorter context (--block-size)",
+    );
+    assert!(!d.join("g.json").exists());
+}
+
+#[test]
 fn gpt_errors_name_the_field_and_the_failing_step() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

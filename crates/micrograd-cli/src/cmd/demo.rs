@@ -8,6 +8,7 @@ use crate::outln;
 use crate::output::wrote;
 use crate::plot::{self, Chart, Charts, Regions, Series};
 use anyhow::{bail, Context, Result};
+use micrograd::data::Dataset;
 use micrograd::nn::{Module, MLP};
 use micrograd::train::{train, StepRecord, TrainConfig};
 use std::path::PathBuf;
@@ -63,7 +64,24 @@ pub fn run(args: Args) -> Result<()> {
     let reference: Vec<TraceRow> =
         serde_json::from_str(MOONS_TRACE).context("moons_demo_trace.json")?;
     let config = TrainConfig::default();
+    print_intro(&model, &data, &config)?;
+    let (records, check) = train_and_compare(&model, &data, &config, &reference)?;
+    let matched = print_verdict(&records, &check)?;
+    draw(&args, &model, &data, &records, &reference)?;
+    if !matched {
+        bail!("the run does not match micrograd's trace to {TOLERANCE:e}");
+    }
+    Ok(())
+}
 
+/// How a run compares with micrograd's trace: the largest relative difference in loss (and its
+/// step), and the steps whose accuracy differs.
+struct Comparison {
+    worst: (f64, usize),
+    accuracy_mismatches: Vec<usize>,
+}
+
+fn print_intro(model: &MLP, data: &Dataset, config: &TrainConfig) -> Result<()> {
     outln!("micrograd's moons demo, in Rust")?;
     outln!(
         "  MLP(2, [16, 16, 1]): ReLU, ReLU, linear; {} parameters, from micrograd's own initial weights",
@@ -86,20 +104,30 @@ pub fn run(args: Args) -> Result<()> {
         "micrograd loss",
         "accuracy",
         "rel. diff"
-    )?;
+    )
+}
 
-    let mut worst = (0.0f64, 0usize);
-    let mut accuracy_mismatches = Vec::new();
+/// Trains, printing every step beside micrograd's and comparing the two.
+fn train_and_compare(
+    model: &MLP,
+    data: &Dataset,
+    config: &TrainConfig,
+    reference: &[TraceRow],
+) -> Result<(Vec<StepRecord>, Comparison)> {
+    let mut check = Comparison {
+        worst: (0.0, 0),
+        accuracy_mismatches: Vec::new(),
+    };
     let mut print_error = None;
-    let records = train(&model, &data, &config, |r: &StepRecord| {
+    let records = train(model, data, config, |r: &StepRecord| {
         let reference = reference.get(r.step);
         let (ref_loss, ref_acc) = reference.map_or((f64::NAN, f64::NAN), |t| (t.loss, t.accuracy));
         let rel = (r.loss - ref_loss).abs() / ref_loss.abs();
-        if rel > worst.0 || rel.is_nan() {
-            worst = (rel, r.step);
+        if rel > check.worst.0 || rel.is_nan() {
+            check.worst = (rel, r.step);
         }
         if r.accuracy != ref_acc || reference.map_or(true, |t| t.step != r.step) {
-            accuracy_mismatches.push(r.step);
+            check.accuracy_mismatches.push(r.step);
         }
         if let Err(e) = outln!(
             "{:>4}  {:<20} {:>8}   {:<20} {:>8}  {:>9}",
@@ -117,12 +145,18 @@ pub fn run(args: Args) -> Result<()> {
             print_error.get_or_insert(e);
         }
     })?;
-    if let Some(e) = print_error {
-        return Err(e);
+    match print_error {
+        Some(e) => Err(e),
+        None => Ok((records, check)),
     }
+}
 
+/// Prints whether the run matches micrograd's, and the final loss and accuracy; returns whether
+/// it matches.
+fn print_verdict(records: &[StepRecord], check: &Comparison) -> Result<bool> {
     let last = records.last().expect("100 steps");
     outln!()?;
+    let (worst, accuracy_mismatches) = (check.worst, &check.accuracy_mismatches);
     let matched = worst.0 <= TOLERANCE && accuracy_mismatches.is_empty();
     if matched {
         outln!(
@@ -146,14 +180,25 @@ pub fn run(args: Args) -> Result<()> {
         last.loss,
         percent(last.accuracy)
     )?;
+    Ok(matched)
+}
 
+/// Draws moons.png (the decision boundary) and loss.png (ours and micrograd's curves) in `--out`.
+fn draw(
+    args: &Args,
+    model: &MLP,
+    data: &Dataset,
+    records: &[StepRecord],
+    reference: &[TraceRow],
+) -> Result<()> {
+    let last = records.last().expect("100 steps");
     let moons_png = args.out.join("moons.png");
     let loss_png = args.out.join("loss.png");
     plot::save(
         &moons_png,
         (760, 640),
         &Regions {
-            data: &data,
+            data,
             outputs: |x: &[f64]| model.predict(x),
             title: format!(
                 "moons: decision boundary after {} steps (accuracy {})",
@@ -164,45 +209,49 @@ pub fn run(args: Args) -> Result<()> {
             class_names: vec!["-1".into(), "+1".into()],
         },
     )?;
+    plot::save(&loss_png, (760, 640), &curves(records, reference))?;
+    wrote(&moons_png, "the decision boundary");
+    wrote(&loss_png, "loss and accuracy, ours and micrograd's");
+    Ok(())
+}
+
+/// Our loss and accuracy curves beside micrograd's.
+fn curves(records: &[StepRecord], reference: &[TraceRow]) -> Charts {
     let ours_loss: Vec<f64> = records.iter().map(|r| r.loss).collect();
     let ours_acc: Vec<f64> = records.iter().map(|r| r.accuracy * 100.0).collect();
     let ref_loss: Vec<f64> = reference.iter().map(|t| t.loss).collect();
     let ref_acc: Vec<f64> = reference.iter().map(|t| t.accuracy * 100.0).collect();
-    plot::save(
-        &loss_png,
-        (760, 640),
-        &Charts(vec![
-            Chart {
-                title: "loss (SVM max-margin + L2)".into(),
-                x_label: "step".into(),
-                y_label: "loss (log scale)".into(),
-                series: vec![
-                    Series::line("ours (Rust)", &ours_loss, plot::PALETTE[0]),
-                    Series::dots("micrograd (Python)", &ref_loss, plot::GRAY),
-                ],
-                log_y: true,
-                y_range: None,
-                legend_bottom: false,
-            },
-            Chart {
-                title: "training accuracy".into(),
-                x_label: "step".into(),
-                y_label: "accuracy (%)".into(),
-                series: vec![
-                    Series::line("ours (Rust)", &ours_acc, plot::PALETTE[1]),
-                    Series::dots("micrograd (Python)", &ref_acc, plot::GRAY),
-                ],
-                log_y: false,
-                y_range: Some((40.0, 102.0)),
-                legend_bottom: true,
-            },
-        ]),
-    )?;
-    wrote(&moons_png, "the decision boundary");
-    wrote(&loss_png, "loss and accuracy, ours and micrograd's");
-
-    if !matched {
-        bail!("the run does not match micrograd's trace to {TOLERANCE:e}");
-    }
-    Ok(())
+    let curves = |title: &str, y_label: &str, ours: &[f64], theirs: &[f64], colour| Chart {
+        title: title.into(),
+        x_label: "step".into(),
+        y_label: y_label.into(),
+        series: vec![
+            Series::line("ours (Rust)", ours, colour),
+            Series::dots("micrograd (Python)", theirs, plot::GRAY),
+        ],
+        ..Chart::default()
+    };
+    Charts(vec![
+        Chart {
+            log_y: true,
+            ..curves(
+                "loss (SVM max-margin + L2)",
+                "loss (log scale)",
+                &ours_loss,
+                &ref_loss,
+                plot::PALETTE[0],
+            )
+        },
+        Chart {
+            y_range: Some((40.0, 102.0)),
+            legend_bottom: true,
+            ..curves(
+                "training accuracy",
+                "accuracy (%)",
+                &ours_acc,
+                &ref_acc,
+                plot::PALETTE[1],
+            )
+        },
+    ])
 }

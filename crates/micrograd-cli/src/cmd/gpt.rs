@@ -6,13 +6,13 @@
 //! and a loss-curve picture (`--plot`). `sample` draws names from a saved model.
 
 use crate::excerpt::{excerpt, MAX_CHARS};
-use crate::output::{write_atomic, write_bytes_atomic, wrote};
+use crate::output::{write_bytes_atomic, wrote};
+use crate::report::{write_lines, Progress};
 use crate::{errln, memory, outln, signals};
 use anyhow::{bail, Context, Result};
 use micrograd::gpt::{state_dict_from_json, Gpt, GptConfig, GptError, Trainer, Vocab};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -126,6 +126,47 @@ pub fn documents(text: &str) -> Vec<(usize, &str)> {
 }
 
 fn train(args: TrainArgs) -> Result<()> {
+    let config = check_args(&args)?;
+    let data_text = read_text(&args.data)?;
+    let data = documents(&data_text);
+    if data.is_empty() {
+        bail!(
+            "{}: no documents (every line is blank)",
+            args.data.display()
+        );
+    }
+    let vocab = Vocab::from_docs(data.iter().map(|(_, d)| d));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+    let order = step_documents(&args, &data, &vocab, &mut rng)?;
+    reserve_memory(&args, &config, vocab.size())?;
+    let model = match &args.init {
+        Some(path) => load_init(path, config, vocab)?,
+        None => Gpt::new(config, vocab, &mut rng)?,
+    };
+    errln!(
+        "{} documents, vocabulary of {} tokens, {} parameters, {} steps",
+        data.len(),
+        model.vocab().size(),
+        model.num_parameters(),
+        args.steps
+    );
+
+    signals::checkpoint_on_signal();
+    let mut trainer = Trainer::new(model, args.lr, args.steps);
+    let mut losses = Vec::with_capacity(args.steps.min(1 << 16));
+    let start = Instant::now();
+    train_with_progress(&args, &mut trainer, &order, &mut losses)?;
+    let elapsed = start.elapsed();
+    if losses.is_empty() {
+        bail!("interrupted before the first step ended; nothing was written");
+    }
+    let interrupted = signals::stop_requested();
+    print_summary(&losses, interrupted, elapsed);
+    write_outputs(&args, trainer.model(), &losses, interrupted)
+}
+
+/// The checks made before anything is read; the model's configuration.
+fn check_args(args: &TrainArgs) -> Result<GptConfig> {
     if args.steps == 0 {
         bail!("--steps must be at least 1");
     }
@@ -155,118 +196,116 @@ fn train(args: TrainArgs) -> Result<()> {
             ("--plot", &args.plot),
         ],
     )?;
+    Ok(config)
+}
 
-    let data_text = read_text(&args.data)?;
-    let data = documents(&data_text);
-    if data.is_empty() {
-        bail!(
-            "{}: no documents (every line is blank)",
-            args.data.display()
-        );
+/// The documents of each step, tokenized: `--order`'s lines, or the documents shuffled with `rng`.
+fn step_documents(
+    args: &TrainArgs,
+    data: &[(usize, &str)],
+    vocab: &Vocab,
+    rng: &mut rand::rngs::StdRng,
+) -> Result<Vec<Vec<usize>>> {
+    let Some(path) = &args.order else {
+        let mut docs: Vec<Vec<usize>> = data
+            .iter()
+            .map(|(_, d)| {
+                vocab
+                    .encode(d)
+                    .expect("the vocabulary holds every character")
+            })
+            .collect();
+        docs.shuffle(rng);
+        return Ok(docs);
+    };
+    let text = read_text(path)?;
+    let docs = documents(&text);
+    if docs.is_empty() {
+        bail!("{}: no documents (every line is blank)", path.display());
     }
-    let vocab = Vocab::from_docs(data.iter().map(|(_, d)| d));
-    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+    docs.iter()
+        .map(|&(line, doc)| {
+            vocab.encode(doc).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{line}: {} (the vocabulary comes from {})",
+                    path.display(),
+                    excerpt(&e.to_string(), MAX_CHARS),
+                    args.data.display()
+                )
+            })
+        })
+        .collect()
+}
 
-    // The documents of each step, tokenized.
-    let order: Vec<Vec<usize>> = match &args.order {
-        Some(path) => {
-            let text = read_text(path)?;
-            let docs = documents(&text);
-            if docs.is_empty() {
-                bail!("{}: no documents (every line is blank)", path.display());
-            }
-            docs.iter()
-                .map(|&(line, doc)| {
-                    vocab.encode(doc).map_err(|e| {
-                        anyhow::anyhow!(
-                            "{}:{line}: {} (the vocabulary comes from {})",
-                            path.display(),
-                            excerpt(&e.to_string(), MAX_CHARS),
-                            args.data.display()
-                        )
-                    })
-                })
-                .collect::<Result<_>>()?
-        }
-        None => {
-            let mut docs: Vec<Vec<usize>> = data
-                .iter()
-                .map(|(_, d)| {
-                    vocab
-                        .encode(d)
-                        .expect("the vocabulary holds every character")
-                })
-                .collect();
-            docs.shuffle(&mut rng);
-            docs
-        }
-    };
-
-    memory::check(
-        &format!(
-            "training a GPT of {} parameters (n_layer {}, n_embd {}, block_size {})",
-            memory::gpt_parameters(&config, vocab.size()),
-            config.n_layer,
-            config.n_embd,
-            config.block_size
-        ),
-        memory::gpt_training_bytes(&config, vocab.size()),
-        args.max_memory,
-        "use a smaller model (--n-embd, --n-layer) or a shorter context (--block-size)",
-    )?;
-    let model = match &args.init {
-        Some(path) => load_init(path, config, vocab)?,
-        None => Gpt::new(config, vocab, &mut rng)?,
-    };
-    errln!(
-        "{} documents, vocabulary of {} tokens, {} parameters, {} steps",
-        data.len(),
-        model.vocab().size(),
-        model.num_parameters(),
-        args.steps
+/// Refuses a model whose estimated memory exceeds `--max-memory` or the available memory, then
+/// reserves the tape's estimated peak ([`memory::reserve_tape`]).
+fn reserve_memory(args: &TrainArgs, config: &GptConfig, vocab: usize) -> Result<()> {
+    let what = format!(
+        "training a GPT of {} parameters (n_layer {}, n_embd {}, block_size {})",
+        memory::gpt_parameters(config, vocab),
+        config.n_layer,
+        config.n_embd,
+        config.block_size
     );
+    let suggestion =
+        "use a smaller model (--n-embd, --n-layer) or a shorter context (--block-size)";
+    memory::check(
+        &what,
+        memory::gpt_training_bytes(config, vocab),
+        args.max_memory,
+        suggestion,
+    )?;
+    memory::reserve_tape(&what, memory::gpt_training_nodes(config, vocab), suggestion)
+}
 
-    signals::checkpoint_on_signal();
-    let mut trainer = Trainer::new(model, args.lr, args.steps);
-    let mut losses = Vec::with_capacity(args.steps.min(1 << 16));
-    let progress = Progress::new(args.steps);
-    let start = Instant::now();
+/// Runs the steps, one document each, pushing each step's loss to `losses`, until all ran or a
+/// signal asks to stop, reporting progress (plain lines: about 10, plus the last step). On a
+/// divergence, writes the trace up to the failing step and says so in the error.
+fn train_with_progress(
+    args: &TrainArgs,
+    trainer: &mut Trainer,
+    order: &[Vec<usize>],
+    losses: &mut Vec<f64>,
+) -> Result<()> {
+    let progress = Progress::new(args.steps, args.steps / 10);
     for step in 0..args.steps {
         if signals::stop_requested() {
             break;
         }
-        match trainer.step(&order[step % order.len()]) {
+        let e = match trainer.step(&order[step % order.len()]) {
             Ok(loss) => {
                 losses.push(loss);
-                progress.update(step, loss);
+                progress.update(
+                    step,
+                    || format!("step {:>5} / {} | loss {loss:.4}", step + 1, args.steps),
+                    || format!("loss {loss:.4}"),
+                );
+                continue;
             }
-            Err(e) => {
-                progress.finish();
-                // the trace up to the failing step is what a user wants to look at
-                let written = if losses.is_empty() || args.trace.is_none() {
-                    "nothing was written".to_string()
-                } else {
-                    write_trace(&args, &losses, "steps before the loss diverged")?;
-                    format!("wrote the trace of steps 1 to {}", losses.len())
-                };
-                if let GptError::NonFiniteLoss { loss, .. } = e {
-                    bail!(
-                        "the loss of step {} (counting from 1, as the progress lines do) is {loss}; \
-                         training stopped before updating ({written}; try a smaller --lr)",
-                        step + 1
-                    );
-                }
-                return Err(anyhow::Error::new(e).context(format!("training stopped; {written}")));
-            }
+            Err(e) => e,
+        };
+        progress.finish(false);
+        // the trace up to the failing step is what a user wants to look at
+        let written = if losses.is_empty() || args.trace.is_none() {
+            "nothing was written".to_string()
+        } else {
+            write_trace(args, losses, "steps before the loss diverged")?;
+            format!("wrote the trace of steps 1 to {}", losses.len())
+        };
+        if let GptError::NonFiniteLoss { loss, .. } = e {
+            bail!(
+                "the loss of step {} (counting from 1, as the progress lines do) is {loss}; \
+                 training stopped before updating ({written}; try a smaller --lr)",
+                step + 1
+            );
         }
+        return Err(anyhow::Error::new(e).context(format!("training stopped; {written}")));
     }
-    let elapsed = start.elapsed();
-    progress.finish();
-    if losses.is_empty() {
-        bail!("interrupted before the first step ended; nothing was written");
-    }
-    let interrupted = signals::stop_requested();
+    progress.finish(true);
+    Ok(())
+}
 
+fn print_summary(losses: &[f64], interrupted: bool, elapsed: std::time::Duration) {
     let tail = &losses[losses.len().saturating_sub(100)..];
     errln!(
         "{} {} steps in {:.3} s ({:.1} µs/step); loss: first {:.4}, last {:.4}, mean of the last {} {:.4}",
@@ -283,11 +322,15 @@ fn train(args: TrainArgs) -> Result<()> {
         tail.len(),
         tail.iter().sum::<f64>() / tail.len() as f64
     );
+}
 
+/// Writes `--trace` and `--save` (as a checkpoint if `interrupted`, saying how to resume), then,
+/// unless interrupted, `--plot`.
+fn write_outputs(args: &TrainArgs, model: &Gpt, losses: &[f64], interrupted: bool) -> Result<()> {
     let checkpoint = if interrupted { ", a checkpoint" } else { "" };
-    write_trace(&args, &losses, &format!("steps{checkpoint}"))?;
+    write_trace(args, losses, &format!("steps{checkpoint}"))?;
     if let Some(path) = &args.save {
-        write_bytes_atomic(path, trainer.model().to_json().as_bytes())?;
+        write_bytes_atomic(path, model.to_json().as_bytes())?;
         wrote(
             path,
             &format!(
@@ -305,7 +348,7 @@ fn train(args: TrainArgs) -> Result<()> {
         return Ok(());
     }
     if let Some(path) = &args.plot {
-        plot_losses(path, &losses)?;
+        plot_losses(path, losses)?;
         wrote(path, "the loss curve");
     }
     Ok(())
@@ -313,20 +356,13 @@ fn train(args: TrainArgs) -> Result<()> {
 
 /// Writes `--trace` (if asked): `{"step": k, "loss": L}` per step, k from 0.
 fn write_trace(args: &TrainArgs, losses: &[f64], what: &str) -> Result<()> {
-    if let Some(path) = &args.trace {
-        write_atomic(path, |w| {
-            for (k, loss) in losses.iter().enumerate() {
-                writeln!(
-                    w,
-                    "{{\"step\": {k}, \"loss\": {}}}",
-                    serde_json::to_string(loss)?
-                )?;
-            }
-            Ok(())
-        })?;
-        wrote(path, &format!("{} {what}", losses.len()));
-    }
-    Ok(())
+    write_lines(args.trace.as_deref(), losses, what, |w, k, loss| {
+        Ok(write!(
+            w,
+            "{{\"step\": {k}, \"loss\": {}}}",
+            serde_json::to_string(loss)?
+        )?)
+    })
 }
 
 /// `--init`: a model saved by `--save` (its configuration and vocabulary must be this run's) or a
@@ -360,51 +396,6 @@ pub fn init_from_text(text: &str, name: &str, config: GptConfig, vocab: Vocab) -
     let sd = state_dict_from_json(text).with_context(|| format!("{name}: not a state dict"))?;
     Gpt::from_state_dict(config, vocab, &sd)
         .with_context(|| format!("{name}: does not fit the model"))
-}
-
-/// A progress bar on a terminal, a few plain lines otherwise.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    steps: usize,
-}
-
-impl Progress {
-    fn new(steps: usize) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(steps as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} steps  {msg}  [{elapsed_precise}]",
-                )
-                .expect("a valid template"),
-            );
-            bar
-        });
-        Progress { bar, steps }
-    }
-
-    fn update(&self, step: usize, loss: f64) {
-        match &self.bar {
-            Some(bar) => {
-                bar.set_position(step as u64 + 1);
-                if step % 16 == 0 {
-                    bar.set_message(format!("loss {loss:.4}"));
-                }
-            }
-            None => {
-                let every = (self.steps / 10).max(1);
-                if step % every == 0 || step + 1 == self.steps {
-                    errln!("step {:>5} / {} | loss {loss:.4}", step + 1, self.steps);
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 fn sample(args: SampleArgs) -> Result<()> {

@@ -15,7 +15,7 @@ use crate::{errln, outln};
 use anyhow::{anyhow, bail, Context, Result};
 use layout::backends::svg::SVGWriter;
 use layout::gv::{DotParser, GraphBuilder};
-use micrograd::expr::{point_at, EvalError, Expr, Function};
+use micrograd::expr::{point_at, EvalError, Evaluation, Expr, Function};
 use micrograd::viz::{format_number, to_dot, DotOptions};
 use micrograd::Value;
 use std::collections::HashMap;
@@ -106,21 +106,7 @@ pub fn run(args: Args) -> Result<()> {
             point_at_window(&args.expr, e.column)
         )
     })?;
-    let refs: Vec<(&str, f64)> = bindings.iter().map(|(n, x)| (n.as_str(), *x)).collect();
-    let out = expr.eval(&refs).map_err(|e| {
-        let mut msg = excerpt(&e.to_string(), MAX_CHARS);
-        if let EvalError::UnknownVariable { name, .. } = &e {
-            msg.push_str(&format!(
-                "; give it a value as {}=VALUE",
-                excerpt(name, MAX_CHARS)
-            ));
-        }
-        if let Some(column) = e.column() {
-            msg.push('\n');
-            msg.push_str(&point_at_window(&args.expr, column));
-        }
-        anyhow!(msg)
-    })?;
+    let out = evaluate(&args.expr, &expr, &bindings)?;
     out.value.backward();
     let value = out.value.data();
 
@@ -137,8 +123,36 @@ pub fn run(args: Args) -> Result<()> {
         errln!("warning: the value is {value}");
     }
 
+    print_gradients(&args, value, &grads)?;
+    if args.dot.is_some() || args.svg.is_some() || args.png.is_some() {
+        draw(&args, out.value)?;
+    }
+    Ok(())
+}
+
+/// Evaluates `expr` (whose text is `source`) with `bindings`, an error pointing at the fault.
+fn evaluate(source: &str, expr: &Expr, bindings: &[(String, f64)]) -> Result<Evaluation> {
+    let refs: Vec<(&str, f64)> = bindings.iter().map(|(n, x)| (n.as_str(), *x)).collect();
+    expr.eval(&refs).map_err(|e| {
+        let mut msg = excerpt(&e.to_string(), MAX_CHARS);
+        if let EvalError::UnknownVariable { name, .. } = &e {
+            msg.push_str(&format!(
+                "; give it a value as {}=VALUE",
+                excerpt(name, MAX_CHARS)
+            ));
+        }
+        if let Some(column) = e.column() {
+            msg.push('\n');
+            msg.push_str(&point_at_window(source, column));
+        }
+        anyhow!(msg)
+    })
+}
+
+/// Prints the value and the gradients: a table, or JSON with `--json`.
+fn print_gradients(args: &Args, value: f64, grads: &[(String, f64)]) -> Result<()> {
     if args.json {
-        outln!("{}", json(value, &grads)?)?;
+        outln!("{}", json(value, grads)?)?;
     } else {
         let p = args.precision as usize;
         let width = grads
@@ -148,47 +162,49 @@ pub fn run(args: Args) -> Result<()> {
             .unwrap_or(0)
             .max(5);
         outln!("{:<width$}  {}", "value", format_number(value, p))?;
-        for (name, g) in &grads {
+        for (name, g) in grads {
             outln!("{:<width$}  {}", format!("d/d{name}"), format_number(*g, p))?;
         }
     }
+    Ok(())
+}
 
-    if args.dot.is_some() || args.svg.is_some() || args.png.is_some() {
-        let opts = DotOptions {
-            precision: args.precision as usize,
-            show_grad: !args.hide_grad,
-            max_nodes: args.max_nodes,
+/// Writes the graph of `root` as `--dot`, `--svg` and `--png` asked.
+fn draw(args: &Args, root: Value) -> Result<()> {
+    let opts = DotOptions {
+        precision: args.precision as usize,
+        show_grad: !args.hide_grad,
+        max_nodes: args.max_nodes,
+    };
+    let dot =
+        to_dot(root, &opts).map_err(|e| anyhow!("cannot draw the graph: {e} (see --max-nodes)"))?;
+    if let Some(path) = &args.dot {
+        write_bytes_atomic(path, dot.as_bytes())?;
+        wrote(path, "the graph as Graphviz DOT");
+    }
+    if let Some(path) = &args.svg {
+        let use_graphviz = match args.renderer {
+            Renderer::Builtin => false,
+            Renderer::Graphviz => true,
+            Renderer::Auto => graphviz_installed(),
         };
-        let dot = to_dot(out.value, &opts)
-            .map_err(|e| anyhow!("cannot draw the graph: {e} (see --max-nodes)"))?;
-        if let Some(path) = &args.dot {
-            write_bytes_atomic(path, dot.as_bytes())?;
-            wrote(path, "the graph as Graphviz DOT");
+        let svg = if use_graphviz {
+            graphviz(&dot, "svg")?
+        } else {
+            builtin_svg(root, &dot)?.into_bytes()
+        };
+        write_bytes_atomic(path, &svg)?;
+        wrote(path, "the graph as SVG");
+    }
+    if let Some(path) = &args.png {
+        if !graphviz_installed() {
+            bail!(
+                "--png needs Graphviz's `dot` program, which is not on the PATH \
+                 (install graphviz, or use --svg, which works without it)"
+            );
         }
-        if let Some(path) = &args.svg {
-            let use_graphviz = match args.renderer {
-                Renderer::Builtin => false,
-                Renderer::Graphviz => true,
-                Renderer::Auto => graphviz_installed(),
-            };
-            let svg = if use_graphviz {
-                graphviz(&dot, "svg")?
-            } else {
-                builtin_svg(out.value, &dot)?.into_bytes()
-            };
-            write_bytes_atomic(path, &svg)?;
-            wrote(path, "the graph as SVG");
-        }
-        if let Some(path) = &args.png {
-            if !graphviz_installed() {
-                bail!(
-                    "--png needs Graphviz's `dot` program, which is not on the PATH \
-                     (install graphviz, or use --svg, which works without it)"
-                );
-            }
-            write_bytes_atomic(path, &graphviz(&dot, "png")?)?;
-            wrote(path, "the graph as PNG");
-        }
+        write_bytes_atomic(path, &graphviz(&dot, "png")?)?;
+        wrote(path, "the graph as PNG");
     }
     Ok(())
 }
@@ -306,22 +322,7 @@ fn graphviz_with_timeout(
     };
     let stdout = read_all(child.stdout.take().map(|p| Box::new(p) as _));
     let stderr = read_all(child.stderr.take().map(|p| Box::new(p) as _));
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().context("running `dot`")? {
-            break status;
-        }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "Graphviz's `dot -T{format}` took more than {} s; gave up (write --dot and draw it \
-                 yourself)",
-                timeout.as_secs()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_with_timeout(&mut child, format, timeout)?;
     let written = writer
         .join()
         .map_err(|_| anyhow!("writing to `dot` failed"))?;
@@ -339,6 +340,30 @@ fn graphviz_with_timeout(
     }
     written.context("writing to `dot`")?;
     Ok(out)
+}
+
+/// Waits for `dot -T{format}`, killing it after `timeout`.
+fn wait_with_timeout(
+    child: &mut std::process::Child,
+    format: &str,
+    timeout: Duration,
+) -> Result<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().context("running `dot`")? {
+            return Ok(status);
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "Graphviz's `dot -T{format}` took more than {} s; gave up (write --dot and draw it \
+                 yourself)",
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The most edge segments the built-in layout is asked to route (see [`layout_size`]); beyond

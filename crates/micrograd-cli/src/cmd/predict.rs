@@ -6,6 +6,7 @@ use crate::csv_data::{self, Labels};
 use crate::{errln, outln};
 use anyhow::{bail, Result};
 use micrograd::data::LabelEncoding;
+use micrograd::nn::MLP;
 use std::path::PathBuf;
 
 /// Arguments of `micrograd predict`.
@@ -27,6 +28,47 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let model = crate::cmd::train::load_model(&args.model)?;
     let rows = csv_data::load_rows(&args.data, Labels::Optional)?;
+    check_fit(&args, &model, &rows)?;
+    let k = model.nout();
+    // Predicted labels are written the way the file writes them (-1/+1 by default for a score,
+    // 0..k-1 for k outputs).
+    let encoding = rows.labelled.as_ref().map_or(
+        if k == 1 {
+            LabelEncoding::PlusMinusOne
+        } else {
+            LabelEncoding::ZeroBased
+        },
+        |l| l.encoding,
+    );
+    let (scores, classes) = predict(&model, &rows.features);
+    let predicted: Vec<i64> = classes.iter().map(|&c| encoding.decode(c)).collect();
+    let labels: Option<Vec<i64>> = rows.labelled.as_ref().map(|l| {
+        l.dataset
+            .labels()
+            .iter()
+            .map(|&c| encoding.decode(c))
+            .collect()
+    });
+    print_table(&args, &rows, labels.as_deref(), &scores, &predicted)?;
+    if let Some(l) = &labels {
+        let correct = l.iter().zip(&predicted).filter(|(a, b)| a == b).count();
+        let line = format!(
+            "accuracy: {:.1}% ({correct} of {} points)",
+            100.0 * correct as f64 / l.len() as f64,
+            l.len()
+        );
+        if args.csv {
+            errln!("{line}");
+        } else {
+            outln!("{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a model whose inputs are not the data's features, or whose outputs cannot name its
+/// classes.
+fn check_fit(args: &Args, model: &MLP, rows: &csv_data::CsvRows) -> Result<()> {
     let n_features = rows.feature_names.len();
     if model.nin() != n_features {
         bail!(
@@ -57,24 +99,17 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
     }
-    // Predicted labels are written the way the file writes them (-1/+1 by default for a score,
-    // 0..k-1 for k outputs).
-    let encoding = rows.labelled.as_ref().map_or(
-        if k == 1 {
-            LabelEncoding::PlusMinusOne
-        } else {
-            LabelEncoding::ZeroBased
-        },
-        |l| l.encoding,
-    );
-    // One output: the score, > 0 meaning the second class. k outputs: the class with the largest
-    // output, and its softmax probability as the score.
-    let (scores, classes): (Vec<f64>, Vec<usize>) = rows
-        .features
+    Ok(())
+}
+
+/// The score and the class of every row. One output: the score, > 0 meaning the second class. k
+/// outputs: the class with the largest output, and its softmax probability as the score.
+fn predict(model: &MLP, features: &[Vec<f64>]) -> (Vec<f64>, Vec<usize>) {
+    features
         .iter()
         .map(|x| {
             let out = model.predict(x);
-            if k == 1 {
+            if model.nout() == 1 {
                 (out[0], usize::from(out[0] > 0.0))
             } else {
                 let c = micrograd::train::argmax(&out);
@@ -82,16 +117,18 @@ pub fn run(args: Args) -> Result<()> {
                 (1.0 / z, c)
             }
         })
-        .unzip();
-    let predicted: Vec<i64> = classes.iter().map(|&c| encoding.decode(c)).collect();
-    let labels: Option<Vec<i64>> = rows.labelled.as_ref().map(|l| {
-        l.dataset
-            .labels()
-            .iter()
-            .map(|&c| encoding.decode(c))
-            .collect()
-    });
+        .unzip()
+}
 
+/// Prints the rows with their label (if any), score and prediction: CSV with `--csv`, else a table
+/// marking the wrong predictions.
+fn print_table(
+    args: &Args,
+    rows: &csv_data::CsvRows,
+    labels: Option<&[i64]>,
+    scores: &[f64],
+    predicted: &[i64],
+) -> Result<()> {
     let mut header: Vec<String> = rows.feature_names.clone();
     if labels.is_some() {
         header.push("label".into());
@@ -105,39 +142,22 @@ pub fn run(args: Args) -> Result<()> {
         outln!("{:>5} {}", "#", cells.join(" "))?;
     }
     for (i, x) in rows.features.iter().enumerate() {
-        let mut cells: Vec<String> = x.iter().map(|v| v.to_string()).collect();
-        if let Some(l) = &labels {
-            cells.push(l[i].to_string());
-        }
-        cells.push(scores[i].to_string());
-        cells.push(predicted[i].to_string());
         if args.csv {
+            let mut cells: Vec<String> = x.iter().map(|v| v.to_string()).collect();
+            cells.extend(labels.map(|l| l[i].to_string()));
+            cells.push(scores[i].to_string());
+            cells.push(predicted[i].to_string());
             outln!("{}", cells.join(","))?;
         } else {
             let mut shown: Vec<String> = x.iter().map(|v| format!("{v:>12.6}")).collect();
-            if let Some(l) = &labels {
-                shown.push(format!("{:>12}", l[i]));
-            }
+            shown.extend(labels.map(|l| format!("{:>12}", l[i])));
             shown.push(format!("{:>12.6}", scores[i]));
-            let mark = match &labels {
+            let mark = match labels {
                 Some(l) if l[i] != predicted[i] => "  <- wrong",
                 _ => "",
             };
             shown.push(format!("{:>12}{mark}", predicted[i]));
             outln!("{:>5} {}", i + 1, shown.join(" "))?;
-        }
-    }
-    if let Some(l) = &labels {
-        let correct = l.iter().zip(&predicted).filter(|(a, b)| a == b).count();
-        let line = format!(
-            "accuracy: {:.1}% ({correct} of {} points)",
-            100.0 * correct as f64 / l.len() as f64,
-            l.len()
-        );
-        if args.csv {
-            errln!("{line}");
-        } else {
-            outln!("{line}")?;
         }
     }
     Ok(())

@@ -1,20 +1,174 @@
-//! `micrograd train` with the general training loop ([`micrograd::train::fit`]): chosen loss and
-//! optimizer, schedule, mini-batches, dropout, validation split, early stopping, k classes.
+//! `micrograd train` with the general training loop ([`micrograd::train::fit_until`]): chosen loss and
+//! optimizer, schedule, mini-batches, dropout, validation split, early stopping, k classes; epochs
+//! counted from 1 everywhere.
 
 use super::{
-    check_memory, check_min_accuracy, check_plot_features, fit_config, fmt_loss, load_model,
-    new_model, save_checkpoint, save_model, write_json_lines, Args,
+    check_plot_features, finish, flag_error, load_model, new_model, reserve_memory, Args, Finished,
 };
-use crate::csv_data;
-use crate::output::wrote;
-use crate::plot::{self, Chart, Charts, Regions, Series};
+use crate::plot::{self, Chart, Charts, Series};
+use crate::report::{fmt_loss, write_json_lines, Progress};
 use crate::{errln, signals};
-use anyhow::{Context, Result};
-use micrograd::data::LabelEncoding;
+use anyhow::{bail, Context, Result};
+use micrograd::data::Dataset;
 use micrograd::nn::{Module, MLP};
-use micrograd::train::{evaluate, fit_until, EpochRecord, FitConfig, FitReport, LrSchedule};
-use std::io::IsTerminal;
+use micrograd::train::{
+    evaluate, fit_until, EpochRecord, FitConfig, FitReport, LossKind, LrSchedule, OptimizerKind,
+};
 use std::ops::ControlFlow;
+
+/// The ids of every flag of [`FitArgs`], read from the struct (a flag added there is covered): what
+/// the demo loop's flags conflict with, each named, so that clap's error names the one given.
+pub(super) fn flag_ids() -> Vec<clap::Id> {
+    let fit = <FitArgs as clap::Args>::augment_args(clap::Command::new("fit"));
+    fit.get_arguments().map(|a| a.get_id().clone()).collect()
+}
+
+/// The flags of the general training loop: giving any of them selects it (`Args::fit` is `Some`).
+#[derive(clap::Args)]
+pub struct FitArgs {
+    /// Loss: hinge, mse, bce (binary cross-entropy on a logit) or ce (softmax cross-entropy, k classes)
+    /// [default: hinge for 2 classes, ce otherwise].
+    #[arg(long, value_name = "NAME")]
+    loss: Option<LossKind>,
+    /// Optimizer: sgd, momentum, nesterov, adam or adamw [default: sgd].
+    #[arg(long, value_name = "NAME")]
+    optimizer: Option<OptimizerName>,
+    /// Momentum of --optimizer momentum|nesterov, in [0, 1) [default: 0.9].
+    #[arg(long, allow_negative_numbers = true)]
+    momentum: Option<f64>,
+    /// Base learning rate, > 0 [default: 0.01 for adam/adamw, 0.1 otherwise].
+    #[arg(long, allow_negative_numbers = true)]
+    lr: Option<f64>,
+    /// Learning-rate schedule over all update steps: constant, linear (down to lr/10), cosine (down to
+    /// 0) or step (times --gamma every --step-epochs epochs) [default: constant].
+    #[arg(long, value_name = "NAME")]
+    schedule: Option<ScheduleName>,
+    /// Epochs between decays of --schedule step [default: a third of --epochs].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    step_epochs: Option<usize>,
+    /// Decay factor of --schedule step [default: 0.1].
+    #[arg(long, allow_negative_numbers = true)]
+    gamma: Option<f64>,
+    /// Optimizer weight decay (decoupled for adamw) [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    weight_decay: Option<f64>,
+    /// Dropout probability after each hidden layer, in [0, 1) [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    dropout: Option<f64>,
+    /// Examples per update; 0 = the whole training set [default: 0].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    batch_size: Option<usize>,
+    /// Passes over the training set [default: 100].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    epochs: Option<usize>,
+    /// Fraction of the data held out (seeded by --seed) for validation, in [0, 1) [default: 0].
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    val_split: Option<f64>,
+    /// Early stopping: stop after N epochs without a lower validation loss and restore the best
+    /// epoch's parameters (needs --val-split).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    patience: Option<usize>,
+    /// Clip the global gradient norm to this before every update.
+    #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
+    clip: Option<f64>,
+}
+
+/// `--optimizer` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OptimizerName {
+    /// Plain SGD.
+    Sgd,
+    /// SGD with momentum.
+    Momentum,
+    /// SGD with Nesterov momentum.
+    Nesterov,
+    /// Adam.
+    Adam,
+    /// AdamW (decoupled weight decay).
+    Adamw,
+}
+
+/// `--schedule` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleName {
+    /// The base rate throughout.
+    Constant,
+    /// Linear decay to a tenth of the base rate.
+    Linear,
+    /// Cosine annealing to 0.
+    Cosine,
+    /// Multiplied by --gamma every --step-epochs epochs.
+    Step,
+}
+
+impl FitArgs {
+    /// The loop's settings from these flags (`--alpha` as `l2`, `--seed`) for data of `classes`
+    /// classes, the library's defaults for what is not given, checked, with errors naming the flags.
+    pub fn config(&self, alpha: Option<f64>, seed: u64, classes: usize) -> Result<FitConfig> {
+        let defaults = FitConfig::default();
+        let config = FitConfig {
+            loss: self.loss.unwrap_or(if classes == 2 {
+                LossKind::Hinge
+            } else {
+                LossKind::CrossEntropy
+            }),
+            optimizer: self.optimizer()?,
+            lr: self.lr.unwrap_or(match self.optimizer {
+                Some(OptimizerName::Adam | OptimizerName::Adamw) => 0.01,
+                _ => defaults.lr,
+            }),
+            schedule: self.schedule(self.epochs.unwrap_or(defaults.epochs))?,
+            weight_decay: self.weight_decay.unwrap_or(defaults.weight_decay),
+            l2: alpha.unwrap_or(defaults.l2),
+            dropout: self.dropout.unwrap_or(defaults.dropout),
+            batch_size: self.batch_size.unwrap_or(defaults.batch_size),
+            epochs: self.epochs.unwrap_or(defaults.epochs),
+            val_split: self.val_split.unwrap_or(defaults.val_split),
+            patience: self.patience,
+            clip: self.clip,
+            seed,
+        };
+        if let Err(e) = config.validate() {
+            bail!(flag_error(&e));
+        }
+        Ok(config)
+    }
+
+    /// `--optimizer` with `--momentum` (which only momentum and nesterov take).
+    fn optimizer(&self) -> Result<OptimizerKind> {
+        let name = self.optimizer.unwrap_or(OptimizerName::Sgd);
+        let momentum = self.momentum.unwrap_or(0.9);
+        if self.momentum.is_some()
+            && !matches!(name, OptimizerName::Momentum | OptimizerName::Nesterov)
+        {
+            bail!("--momentum applies to --optimizer momentum or nesterov only");
+        }
+        Ok(match name {
+            OptimizerName::Sgd => OptimizerKind::Sgd,
+            OptimizerName::Momentum => OptimizerKind::Momentum(momentum),
+            OptimizerName::Nesterov => OptimizerKind::Nesterov(momentum),
+            OptimizerName::Adam => OptimizerKind::Adam,
+            OptimizerName::Adamw => OptimizerKind::AdamW,
+        })
+    }
+
+    /// `--schedule` with `--gamma` and `--step-epochs` (which only step takes), for `epochs` epochs.
+    fn schedule(&self, epochs: usize) -> Result<LrSchedule> {
+        let name = self.schedule.unwrap_or(ScheduleName::Constant);
+        if (self.gamma.is_some() || self.step_epochs.is_some()) && name != ScheduleName::Step {
+            bail!("--gamma and --step-epochs apply to --schedule step only");
+        }
+        Ok(match name {
+            ScheduleName::Constant => LrSchedule::Constant,
+            ScheduleName::Linear => LrSchedule::Linear { end_factor: 0.1 },
+            ScheduleName::Cosine => LrSchedule::Cosine { min_lr: 0.0 },
+            ScheduleName::Step => LrSchedule::Step {
+                epochs: self.step_epochs.unwrap_or(epochs.div_ceil(3)),
+                gamma: self.gamma.unwrap_or(0.1),
+            },
+        })
+    }
+}
 
 /// One line of `--trace` in this mode (epochs from 1, as on the console).
 #[derive(serde::Serialize)]
@@ -31,71 +185,20 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
-    let mut line = format!(
-        "epoch {:>w$}/{epochs}  loss {}  acc {}",
-        r.epoch + 1,
-        fmt_loss(r.train_loss),
-        pct(r.train_accuracy),
-        w = epochs.to_string().len()
-    );
-    if let (Some(l), Some(a)) = (r.val_loss, r.val_accuracy) {
-        line += &format!("  val loss {}  val acc {}", fmt_loss(l), pct(a));
-    }
-    line + &format!("  lr {:.3e}", r.lr)
-}
-
 /// Runs `micrograd train` with the general loop.
-pub fn run(args: &Args) -> Result<()> {
+pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
     // the flags are checked before anything is read
-    fit_config(args, 2)?;
-    let csv = csv_data::load(&args.data)?;
-    let encoding = csv.encoding;
-    let data = csv.dataset;
-    let k = data.n_classes();
-    let config = fit_config(args, k)?;
+    flags.config(args.alpha, args.seed, 2)?;
+    let csv = crate::csv_data::load(&args.data)?;
+    let (data, encoding) = (csv.dataset, csv.encoding);
+    let config = flags.config(args.alpha, args.seed, data.n_classes())?;
     check_plot_features(args, &data)?;
-    let n_train = data.len() - (data.len() as f64 * config.val_split).round() as usize;
-    let batch = match config.batch_size {
-        0 => n_train,
-        b => b.min(n_train),
-    };
-    let model = match &args.model_init {
-        Some(path) => {
-            let m = load_model(path)?;
-            check_memory(
-                args,
-                Some(&m),
-                data.n_features(),
-                m.nout(),
-                batch,
-                config.l2 > 0.0,
-            )?;
-            evaluate(&m, &data, config.loss).with_context(|| {
-                format!(
-                    "{} does not fit {} with --loss {}",
-                    path.display(),
-                    args.data.display(),
-                    config.loss.name()
-                )
-            })?;
-            m
-        }
-        None => {
-            let nout = config.loss.outputs(k);
-            check_memory(args, None, data.n_features(), nout, batch, config.l2 > 0.0)?;
-            let m = new_model(args, data.n_features(), nout);
-            evaluate(&m, &data, config.loss).with_context(|| {
-                format!("--loss {} on {}", config.loss.name(), args.data.display())
-            })?;
-            m
-        }
-    };
+    let model = model(args, &data, &config)?;
     print_header(args, &model, &data, &config);
 
     signals::checkpoint_on_signal();
     let mut records = Vec::new();
-    let report = match run_with_progress(&model, &data, &config, &mut records) {
+    let report = match train_with_progress(&model, &data, &config, &mut records) {
         Ok(r) => r,
         Err(e) => {
             // the loss diverged: the trace up to the failing epoch is what a user wants to look at
@@ -105,102 +208,68 @@ pub fn run(args: &Args) -> Result<()> {
             return Err(e);
         }
     };
+    if report.epochs.is_empty() {
+        bail!("interrupted before the first epoch ended; nothing was written");
+    }
     let interrupted = signals::stop_requested();
-    let Some(last) = report.epochs.last() else {
-        anyhow::bail!("interrupted before the first epoch ended; nothing was written");
-    };
-    let (train_loss, train_acc) = match report.best_epoch {
-        Some(b) => (report.epochs[b].train_loss, report.epochs[b].train_accuracy),
-        None => (last.train_loss, last.train_accuracy),
-    };
-    let mut summary = format!(
-        "{}: {} epochs, train loss {} -> {}, train accuracy {} -> {}",
-        if interrupted { "interrupted" } else { "done" },
-        report.epochs.len(),
-        fmt_loss(report.epochs[0].train_loss),
-        fmt_loss(train_loss),
-        pct(report.epochs[0].train_accuracy),
-        pct(train_acc)
-    );
-    if let Some(b) = report.best_epoch {
-        let r = &report.epochs[b];
-        summary += &format!(
-            "; {} at epoch {}: restored its parameters (val loss {}, val accuracy {})",
-            if report.stopped_early {
-                "early stop, best validation loss"
-            } else {
-                "best validation loss"
-            },
-            b + 1,
-            fmt_loss(r.val_loss.unwrap_or(f64::NAN)),
-            pct(r.val_accuracy.unwrap_or(f64::NAN))
-        );
-    } else if let (Some(l), Some(a)) = (last.val_loss, last.val_accuracy) {
-        summary += &format!(", val loss {}, val accuracy {}", fmt_loss(l), pct(a));
-    }
-    errln!("{summary}");
-    if interrupted {
-        write_trace(args, &report.epochs, "epochs, a checkpoint")?;
-        let progress = format!("{} of {} epochs", report.epochs.len(), config.epochs);
-        return save_checkpoint(args, &model, &progress);
-    }
-    check_min_accuracy(args.min_accuracy, train_acc)?;
-
-    write_trace(args, &report.epochs, "epochs")?;
-    save_model(args, &model)?;
-    if let Some(path) = &args.plot {
-        let svg = plot::is_svg(path)?;
-        let resolution = if svg { 60 } else { 200 };
-        let names: Vec<String> = (0..k)
-            .map(|c| match encoding.decode(c) {
-                1 if encoding == LabelEncoding::PlusMinusOne => "+1".to_string(),
-                l => l.to_string(),
-            })
-            .collect();
-        let title = format!(
-            "{} classes, --loss {}: training accuracy {:.1}%",
-            k,
-            config.loss.name(),
-            train_acc * 100.0
-        );
-        // one output is a score (> 0 means class 1), more are one per class
-        plot::save(
-            path,
-            (760, 640),
-            &Regions {
-                data: &data,
-                outputs: |x: &[f64]| model.predict(x),
-                title,
-                resolution,
-                class_names: names,
-            },
-        )?;
-        wrote(path, "the decision regions");
-    }
-    if let Some(path) = &args.loss_plot {
-        plot::save(path, (760, 640), &curves(&report))?;
-        wrote(path, "loss and accuracy per epoch");
-    }
-    Ok(())
-}
-
-/// Writes `--trace` of the general loop (if asked), one JSON line per epoch, epochs from 1.
-fn write_trace(args: &Args, epochs: &[EpochRecord], what: &str) -> Result<()> {
-    write_json_lines(
-        args.trace.as_deref(),
-        epochs.iter().map(|r| EpochTrace {
-            epoch: r.epoch + 1,
-            train_loss: r.train_loss,
-            train_accuracy: r.train_accuracy,
-            val_loss: r.val_loss,
-            val_accuracy: r.val_accuracy,
-            lr: r.lr,
-        }),
-        what,
+    let accuracy = print_summary(&report, interrupted);
+    finish(
+        args,
+        &Finished {
+            model: &model,
+            data: &data,
+            encoding,
+            interrupted,
+            accuracy,
+            unit: "epochs",
+            progress: format!("{} of {} epochs", report.epochs.len(), config.epochs),
+            trace: &|what| write_trace(args, &report.epochs, what),
+            regions: (
+                format!(
+                    "{} classes, --loss {}: training accuracy {:.1}%",
+                    data.n_classes(),
+                    config.loss.name(),
+                    accuracy * 100.0
+                ),
+                "the decision regions",
+            ),
+            curves: &|| curves(&report),
+            curves_what: "loss and accuracy per epoch",
+        },
     )
 }
 
-fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &FitConfig) {
+/// `--model-init` or a new model, checked against the data and the loss, with the memory of a batch
+/// reserved.
+fn model(args: &Args, data: &Dataset, config: &FitConfig) -> Result<MLP> {
+    let n_train = data.len() - (data.len() as f64 * config.val_split).round() as usize;
+    let batch = match config.batch_size {
+        0 => n_train,
+        b => b.min(n_train),
+    };
+    let (nin, l2, loss) = (data.n_features(), config.l2 > 0.0, config.loss);
+    let Some(path) = &args.model_init else {
+        let nout = loss.outputs(data.n_classes());
+        reserve_memory(args, None, (nin, nout), batch, l2)?;
+        let m = new_model(args, nin, nout);
+        evaluate(&m, data, loss)
+            .with_context(|| format!("--loss {} on {}", loss.name(), args.data.display()))?;
+        return Ok(m);
+    };
+    let m = load_model(path)?;
+    reserve_memory(args, Some(&m), (nin, m.nout()), batch, l2)?;
+    evaluate(&m, data, loss).with_context(|| {
+        format!(
+            "{} does not fit {} with --loss {}",
+            path.display(),
+            args.data.display(),
+            loss.name()
+        )
+    })?;
+    Ok(m)
+}
+
+fn print_header(args: &Args, model: &MLP, data: &Dataset, c: &FitConfig) {
     let widths: Vec<String> = model.nouts().iter().map(|n| n.to_string()).collect();
     let batch = if c.batch_size == 0 {
         "full batch".to_string()
@@ -237,56 +306,90 @@ fn print_header(args: &Args, model: &MLP, data: &micrograd::data::Dataset, c: &F
     );
 }
 
-/// Trains with a progress bar (stderr a terminal) or log lines on stderr (at most about 50, plus the
-/// last), pushing each epoch's record to `records`; a signal stops training at the end of the epoch.
-fn run_with_progress(
+/// Prints the run's summary; returns the final training accuracy (the best epoch's, whose parameters
+/// were restored, with early stopping).
+fn print_summary(report: &FitReport, interrupted: bool) -> f64 {
+    let (first, last) = (&report.epochs[0], &report.epochs[report.epochs.len() - 1]);
+    let end = report.best_epoch.map_or(last, |b| &report.epochs[b]);
+    let mut summary = format!(
+        "{}: {} epochs, train loss {} -> {}, train accuracy {} -> {}",
+        if interrupted { "interrupted" } else { "done" },
+        report.epochs.len(),
+        fmt_loss(first.train_loss),
+        fmt_loss(end.train_loss),
+        pct(first.train_accuracy),
+        pct(end.train_accuracy)
+    );
+    if let Some(b) = report.best_epoch {
+        summary += &format!(
+            "; {} at epoch {}: restored its parameters (val loss {}, val accuracy {})",
+            if report.stopped_early {
+                "early stop, best validation loss"
+            } else {
+                "best validation loss"
+            },
+            b + 1,
+            fmt_loss(end.val_loss.unwrap_or(f64::NAN)),
+            pct(end.val_accuracy.unwrap_or(f64::NAN))
+        );
+    } else if let (Some(l), Some(a)) = (last.val_loss, last.val_accuracy) {
+        summary += &format!(", val loss {}, val accuracy {}", fmt_loss(l), pct(a));
+    }
+    errln!("{summary}");
+    end.train_accuracy
+}
+
+/// Writes `--trace` of the general loop (if asked), one JSON line per epoch, epochs from 1.
+fn write_trace(args: &Args, epochs: &[EpochRecord], what: &str) -> Result<()> {
+    write_json_lines(args.trace.as_deref(), epochs, what, |r| EpochTrace {
+        epoch: r.epoch + 1,
+        train_loss: r.train_loss,
+        train_accuracy: r.train_accuracy,
+        val_loss: r.val_loss,
+        val_accuracy: r.val_accuracy,
+        lr: r.lr,
+    })
+}
+
+fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
+    let mut line = format!(
+        "epoch {:>w$}/{epochs}  loss {}  acc {}",
+        r.epoch + 1,
+        fmt_loss(r.train_loss),
+        pct(r.train_accuracy),
+        w = epochs.to_string().len()
+    );
+    if let (Some(l), Some(a)) = (r.val_loss, r.val_accuracy) {
+        line += &format!("  val loss {}  val acc {}", fmt_loss(l), pct(a));
+    }
+    line + &format!("  lr {:.3e}", r.lr)
+}
+
+/// Trains, reporting progress (plain lines: at most about 50, plus the last; on a bar, about 10
+/// echoed above it) and pushing each epoch's record to `records`; a signal stops training at the
+/// end of the epoch.
+fn train_with_progress(
     model: &MLP,
-    data: &micrograd::data::Dataset,
+    data: &Dataset,
     config: &FitConfig,
     records: &mut Vec<EpochRecord>,
 ) -> Result<FitReport> {
     let epochs = config.epochs;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(epochs as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} {msg}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let every = epochs.div_ceil(if bar.is_some() { 10 } else { 50 }).max(1);
+    let progress = Progress::new(epochs, epochs.div_ceil(50)).echo_every(epochs.div_ceil(10));
     let result = fit_until(model, data, config, |r| {
         records.push(*r);
         let line = epoch_line(r, epochs);
-        match &bar {
-            Some(bar) => {
-                if (r.epoch + 1) % every == 0 {
-                    bar.println(&line);
-                }
-                bar.set_message(
-                    line.split_once("  ")
-                        .map_or(String::new(), |x| x.1.to_string()),
-                );
-                bar.inc(1);
-            }
-            None if r.epoch % every == 0 || r.epoch + 1 == epochs => errln!("{line}"),
-            None => {}
-        }
+        let status = line
+            .split_once("  ")
+            .map_or(String::new(), |x| x.1.to_string());
+        progress.update(r.epoch, || line, || status);
         if signals::stop_requested() {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     });
-    if let Some(bar) = &bar {
-        match result {
-            Ok(_) => bar.finish(),
-            Err(_) => bar.abandon(),
-        }
-    }
+    progress.finish(result.is_ok());
     Ok(result?)
 }
 
@@ -300,30 +403,24 @@ fn curves(report: &FitReport) -> Charts {
             .collect()
     };
     // epochs from 1, as on the console and in the trace
-    let mut loss = vec![Series::line(
+    let line = |name, f, colour| Series::line(name, &pick(f), colour).from_x(1.0);
+    let mut loss = vec![line(
         "training loss",
-        &pick(|r| Some(r.train_loss)),
+        |r| Some(r.train_loss),
         plot::PALETTE[0],
-    )
-    .from_x(1.0)];
-    let mut acc = vec![Series::line(
+    )];
+    let mut acc = vec![line(
         "training accuracy",
-        &pick(|r| Some(r.train_accuracy * 100.0)),
+        |r| Some(r.train_accuracy * 100.0),
         plot::PALETTE[0],
-    )
-    .from_x(1.0)];
+    )];
     if report.sizes.1 > 0 {
-        loss.push(
-            Series::line("validation loss", &pick(|r| r.val_loss), plot::PALETTE[1]).from_x(1.0),
-        );
-        acc.push(
-            Series::line(
-                "validation accuracy",
-                &pick(|r| r.val_accuracy.map(|a| a * 100.0)),
-                plot::PALETTE[1],
-            )
-            .from_x(1.0),
-        );
+        loss.push(line("validation loss", |r| r.val_loss, plot::PALETTE[1]));
+        acc.push(line(
+            "validation accuracy",
+            |r| r.val_accuracy.map(|a| a * 100.0),
+            plot::PALETTE[1],
+        ));
     }
     Charts(vec![
         Chart {
