@@ -1,7 +1,7 @@
 //! Adam and AdamW, as `torch.optim.Adam` and `torch.optim.AdamW`, with microgpt's order of operations
 //! as a variant ([`AdamFormula`]).
 
-use super::{ensure_state, Optimizer};
+use super::{ensure_state, lerp, Optimizer};
 use crate::{Tape, Value};
 
 /// How [`Adam`] and [`AdamW`] turn their moments into a step: the same mathematics, rounded in two
@@ -176,15 +176,6 @@ impl AdamCore {
             *x -= d;
         }
         Tape::write_data(params, &self.data);
-    }
-}
-
-/// `a + w·(b - a)`, evaluated as PyTorch's `lerp` does (from the nearer end).
-fn lerp(a: f64, b: f64, w: f64) -> f64 {
-    if w.abs() < 0.5 {
-        a + w * (b - a)
-    } else {
-        b - (b - a) * (1.0 - w)
     }
 }
 

@@ -102,3 +102,12 @@ fn ensure_state(name: &str, state: &mut [&mut Vec<f64>], steps: u64, n: usize) {
         );
     }
 }
+
+/// `a + w·(b - a)`, evaluated as PyTorch's `lerp` does (from the nearer end).
+pub(super) fn lerp(a: f64, b: f64, w: f64) -> f64 {
+    if w.abs() < 0.5 {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (1.0 - w)
+    }
+}

@@ -1,6 +1,6 @@
 //! RMSprop, as `torch.optim.RMSprop`.
 
-use super::{ensure_state, Optimizer};
+use super::{ensure_state, lerp, Optimizer};
 use crate::Value;
 
 /// RMSprop (Hinton's lecture 6e), as `torch.optim.RMSprop`, with optional weight decay, momentum and
@@ -144,4 +144,3 @@ impl Optimizer for RmsProp {
         self.steps
     }
 }
-
