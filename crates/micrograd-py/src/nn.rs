@@ -15,15 +15,33 @@ enum Input<'py> {
     Number(f64),
 }
 
+/// Calls `f` on every item of `items`: a list directly (the usual case), any other iterable through
+/// the iterator protocol.
+fn for_each<'py>(
+    items: &Bound<'py, PyAny>,
+    mut f: impl FnMut(Bound<'py, PyAny>) -> PyResult<()>,
+) -> PyResult<()> {
+    if let Ok(list) = items.cast::<PyList>() {
+        for item in list.iter() {
+            f(item)?;
+        }
+    } else {
+        for item in items.try_iter()? {
+            f(item?)?;
+        }
+    }
+    Ok(())
+}
+
 fn gather_inputs<'py>(x: &Bound<'py, PyAny>) -> PyResult<Vec<Input<'py>>> {
     let mut out = Vec::new();
-    for item in x.try_iter()? {
-        let item = item?;
+    for_each(x, |item| {
         out.push(match item.cast_into::<PyValue>() {
             Ok(v) => Input::Value(v),
             Err(e) => Input::Number(real(&e.into_inner(), "an input")?),
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -73,9 +91,10 @@ pub fn neuron_forward(
 ) -> PyResult<Py<PyValue>> {
     maybe_collect(py);
     let mut params = Vec::new();
-    for wi in w.try_iter()? {
-        params.push(weight(wi?, "a neuron's weight")?);
-    }
+    for_each(w, |wi| {
+        params.push(weight(wi, "a neuron's weight")?);
+        Ok(())
+    })?;
     params.push(weight(b.clone(), "a neuron's bias")?);
     let inputs = gather_inputs(x)?;
     let nin = params.len() - 1;
@@ -105,22 +124,24 @@ pub fn mlp_forward(
     // per neuron: (number of weights, nonlin); per layer: number of neurons
     let mut neurons = Vec::new();
     let mut widths = Vec::new();
-    for layer in layers.try_iter()? {
+    for_each(layers, |layer| {
         let mut width = 0;
-        for n in layer?.getattr(intern!(py, "neurons"))?.try_iter()? {
-            let n = n?;
+        for_each(&layer.getattr(intern!(py, "neurons"))?, |n| {
             let before = params.len();
-            for wi in n.getattr(intern!(py, "w"))?.try_iter()? {
-                params.push(weight(wi?, "a neuron's weight")?);
-            }
+            for_each(&n.getattr(intern!(py, "w"))?, |wi| {
+                params.push(weight(wi, "a neuron's weight")?);
+                Ok(())
+            })?;
             let nin = params.len() - before;
             params.push(weight(n.getattr(intern!(py, "b"))?, "a neuron's bias")?);
             let nonlin = n.getattr(intern!(py, "nonlin"))?.is_truthy()?;
             neurons.push((nin, nonlin));
             width += 1;
-        }
+            Ok(())
+        })?;
         widths.push(width);
-    }
+        Ok(())
+    })?;
     let inputs = gather_inputs(x)?;
     let (p, mut cur) = resolve(&params, &inputs)?;
     let mut next = Vec::new();

@@ -47,8 +47,8 @@ create_exception!(
     "A Value whose node is no longer on its thread's tape was used."
 );
 
-/// A collection waits for at least this many new nodes (about 3.4 MB of tape and registry).
-pub const MIN_GARBAGE: usize = 1 << 16;
+/// A collection waits for at least this many new nodes (about 14 MB of tape and registry).
+pub const MIN_GARBAGE: usize = 1 << 18;
 
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 
@@ -71,6 +71,19 @@ pub struct Registry {
     /// Collect once the tape holds more nodes than this.
     bound: usize,
     pub stats: Stats,
+    /// The collector's buffers, kept from one collection to the next.
+    scratch: Scratch,
+}
+
+#[derive(Default)]
+struct Scratch {
+    /// By id - base: the handle of each node to keep, then its new handle.
+    keep: Vec<Option<Value>>,
+    moved: Vec<Option<Value>>,
+    nodes: Vec<Node>,
+    rebuilt: Vec<Value>,
+    data: Vec<f64>,
+    inputs: Vec<Value>,
 }
 
 thread_local! {
@@ -105,6 +118,7 @@ impl Registry {
             entries: Vec::new(),
             bound: base.len() + MIN_GARBAGE,
             stats: Stats::default(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -164,16 +178,25 @@ impl Registry {
     /// Frees every node no Python object can reach (see the module docs).
     pub fn collect(&mut self, py: Python<'_>) {
         self.stats.objects_freed += self.purge(py);
+        let mut s = std::mem::take(&mut self.scratch);
+        self.copy_live(&mut s);
+        s.nodes.clear();
+        self.scratch = s;
+    }
+
+    fn copy_live(&mut self, s: &mut Scratch) {
         let lo = self.base.len();
         let n = Tape::len();
-        // Handles of the nodes to keep, by id - lo; filled top-down, since inputs come first.
-        let mut keep: Vec<Option<Value>> = vec![None; n.saturating_sub(lo)];
+        let keep = &mut s.keep;
+        keep.clear();
+        keep.resize(n.saturating_sub(lo), None);
         for (h, _) in self.entries.iter().flatten() {
             if h.id() >= lo {
                 keep[h.id() - lo] = Some(*h);
             }
         }
-        let mut nodes = Vec::new();
+        // Top down: a node's inputs are marked before the sweep reaches them.
+        s.nodes.clear();
         for i in (0..keep.len()).rev() {
             let Some(h) = keep[i] else { continue };
             let node = Node::read(h);
@@ -187,29 +210,29 @@ impl Registry {
                 self.bound = n + n.max(MIN_GARBAGE);
                 return;
             }
-            nodes.push(node);
+            s.nodes.push(node);
         }
-        nodes.reverse();
+        s.nodes.reverse();
         Tape::rewind(self.base);
-        // The new handle of each kept node, by old id - lo.
-        let mut new: Vec<Option<Value>> = vec![None; keep.len()];
-        let mut rebuilt = Vec::with_capacity(nodes.len());
-        for node in &nodes {
-            let inputs: Vec<Value> = node
-                .inputs
-                .iter()
-                .map(|u| match u.id().checked_sub(lo) {
-                    Some(i) => new[i].expect("an input is kept with its user"),
+        let moved = &mut s.moved;
+        moved.clear();
+        moved.resize(keep.len(), None);
+        s.rebuilt.clear();
+        s.data.clear();
+        for node in &s.nodes {
+            s.inputs.clear();
+            s.inputs
+                .extend(node.inputs.iter().map(|u| match u.id().checked_sub(lo) {
+                    Some(i) => moved[i].expect("an input is kept with its user"),
                     None => *u,
-                })
-                .collect();
-            let v = node.rebuild(&inputs);
-            new[node.id - lo] = Some(v);
-            rebuilt.push(v);
+                }));
+            let v = node.rebuild(&s.inputs);
+            moved[node.id - lo] = Some(v);
+            s.rebuilt.push(v);
+            s.data.push(node.data);
         }
-        let data: Vec<f64> = nodes.iter().map(|n| n.data).collect();
-        Tape::write_data(&rebuilt, &data);
-        for (v, node) in rebuilt.iter().zip(&nodes) {
+        Tape::write_data(&s.rebuilt, &s.data);
+        for (v, node) in s.rebuilt.iter().zip(&s.nodes) {
             if node.grad != 0.0 {
                 v.set_grad(node.grad);
             }
@@ -219,14 +242,14 @@ impl Registry {
         }
         let old = std::mem::take(&mut self.entries);
         for (h, obj) in old.into_iter().flatten() {
-            let moved = match h.id().checked_sub(lo) {
-                Some(i) => new[i].expect("every object's node is kept"),
+            let new = match h.id().checked_sub(lo) {
+                Some(i) => moved[i].expect("every object's node is kept"),
                 None => h,
             };
-            obj.get().node.store(moved.id() as u32, Ordering::Relaxed);
-            self.insert(moved, obj);
+            obj.get().node.store(new.id() as u32, Ordering::Relaxed);
+            self.insert(new, obj);
         }
-        let live = nodes.len();
+        let live = s.nodes.len();
         self.stats.collections += 1;
         self.stats.nodes_copied += live as u64;
         self.stats.live_after_last = live;

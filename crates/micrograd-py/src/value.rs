@@ -427,6 +427,7 @@ pub fn tape_stats(py: Python<'_>) -> PyResult<Py<PyAny>> {
     d.set_item("objects_freed", stats.objects_freed)?;
     d.set_item("live_after_last", stats.live_after_last)?;
     d.set_item("tape_bytes", micrograd::Tape::allocated_bytes())?;
+    d.set_item("min_garbage", registry::MIN_GARBAGE)?;
     Ok(d.into_any().unbind())
 }
 
