@@ -16,6 +16,8 @@ run; the ratios, measured in the same run, are the robust part.
 """
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -24,7 +26,8 @@ import time
 import timeit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "micrograd", "tests", "fixtures", "moons_demo.csv")
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+import notebook_cells  # noqa: E402  (the notebooks' code cells, quoted)
 
 
 def rss_mib():
@@ -35,34 +38,39 @@ def rss_mib():
     return float("nan")
 
 
-def demo(steps, sample_every=0):
-    """The notebook's cells 5-7 (model, loss, training loop), with its data; returns the per-step
-    losses, the time, and (sample_every > 0) resident memory every sample_every steps."""
+def notebook():
+    """The demo notebook's namespace after its cells up to the loss function (model made, seeded)."""
     import random
 
     import numpy as np
-    from micrograd.engine import Value
-    from micrograd.nn import MLP
 
-    rows = [line.split(",") for line in open(DATA).read().split("\n")[1:] if line]
-    X = np.array([[float(a), float(b)] for a, b, _ in rows])
-    y = np.array([int(c) for _, _, c in rows])
-    random.seed(1337)
-    model = MLP(2, [16, 16, 1])
+    X, y = notebook_cells.moons()
+    ns = {"np": np, "random": random, "X": X, "y": y}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in [notebook_cells.DEMO_IMPORTS, notebook_cells.DEMO_SEEDS,
+                     notebook_cells.DEMO_MODEL, notebook_cells.DEMO_LOSS]:
+            exec(cell, ns)
+    return ns
 
-    def loss(batch_size=None):
-        Xb, yb = X, y
-        inputs = [list(map(Value, xrow)) for xrow in Xb]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        alpha = 1e-4
-        reg_loss = alpha * sum((p * p for p in model.parameters()))
-        total_loss = data_loss + reg_loss
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
-        return total_loss, sum(accuracy) / len(accuracy)
 
-    trace, memory = [], []
+def demo():
+    """The notebook's training cell, unchanged (100 steps, printing each): its time and losses."""
+    ns = notebook()
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        exec(notebook_cells.DEMO_TRAIN, ns)
+    seconds = time.perf_counter() - t0
+    losses = [float(line.split()[3].rstrip(",")) for line in out.getvalue().splitlines()]
+    return {"seconds": seconds, "losses": losses}
+
+
+def memory(steps, sample_every):
+    """The notebook's training loop for `steps` steps (the learning rate schedule restarting every
+    100), with the resident memory every `sample_every` steps."""
+    ns = notebook()
+    loss, model = ns["loss"], ns["model"]
+    samples = []
     t0 = time.perf_counter()
     for k in range(steps):
         total_loss, acc = loss()
@@ -71,10 +79,9 @@ def demo(steps, sample_every=0):
         learning_rate = 1.0 - 0.9 * (k % 100) / 100
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        trace.append(total_loss.data)
-        if sample_every and (k + 1) % sample_every == 0:
-            memory.append((k + 1, rss_mib()))
-    return {"seconds": time.perf_counter() - t0, "losses": trace[:100], "memory": memory}
+        if (k + 1) % sample_every == 0:
+            samples.append((k + 1, rss_mib()))
+    return {"seconds": time.perf_counter() - t0, "memory": samples}
 
 
 def chain(n):
@@ -93,7 +100,10 @@ def chain(n):
     except RecursionError as e:
         return {"nodes": n, "error": f"RecursionError: {e}", "forward_s": t1 - t0}
     t2 = time.perf_counter()
-    return {"nodes": n, "forward_s": t1 - t0, "backward_s": t2 - t1, "x_grad": x.grad, "y": y.data}
+    # y_k = y_(k-1)*w + w from y_0 = x = 1 at w = 1: y_k = k + 1, dy/dx = 1, dy/dw = sum of (k + 1)
+    m = n // 2
+    ok = (y.data, x.grad, w.grad) == (m + 1, 1.0, m * (m + 1) / 2 + m)
+    return {"nodes": n, "forward_s": t1 - t0, "backward_s": t2 - t1, "grads_right": ok}
 
 
 def deepest_chain():
@@ -128,7 +138,7 @@ def mul_ns():
     return min(timeit.repeat("a * b", globals=g, number=n, repeat=5)) / n * 1e9
 
 
-def worker(which, steps, memory_steps):
+def worker(which, memory_steps):
     import micrograd.engine
 
     is_rs = hasattr(micrograd.engine, "tape_stats")
@@ -136,13 +146,12 @@ def worker(which, steps, memory_steps):
     out = {"package": micrograd.__file__}
     if which == "memory":
         # a process of its own, so that nothing else has grown the heap
-        m = demo(memory_steps, sample_every=max(memory_steps // 20, 1))
+        m = memory(memory_steps, sample_every=max(memory_steps // 20, 1))
         m["stats"] = micrograd.engine.tape_stats()
-        del m["losses"]
         out["memory"] = m
     else:
         out["mul_ns"] = mul_ns()
-        out["demo"] = demo(steps)
+        out["demo"] = demo()
         out["chain"] = chain(1_000_000)
         if not is_rs:
             out["deepest_chain"] = deepest_chain()
@@ -153,9 +162,7 @@ def run(which, args, env_path=None):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     if env_path:
         env["PYTHONPATH"] = env_path
-    steps = args.karpathy_steps if which == "karpathy" else args.steps
-    cmd = [sys.executable, __file__, "--worker", which, "--steps", str(steps)]
-    cmd += ["--memory-steps", str(args.memory_steps)]
+    cmd = [sys.executable, __file__, "--worker", which, "--memory-steps", str(args.memory_steps)]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd="/")
     if res.returncode != 0:
         sys.exit(f"{which} worker failed:\n{res.stderr}")
@@ -165,24 +172,21 @@ def run(which, args, env_path=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--karpathy", help="path of a checkout of karpathy/micrograd")
-    ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("--karpathy-steps", type=int, default=100)
     ap.add_argument("--memory-steps", type=int, default=10_000)
     ap.add_argument("--json", help="write the results here too")
     ap.add_argument("--worker", choices=["rs", "karpathy", "memory"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        return worker(args.worker, args.steps, args.memory_steps)
+        return worker(args.worker, args.memory_steps)
     if not args.karpathy:
         ap.error("--karpathy PATH is required (a checkout of github.com/karpathy/micrograd)")
     rs = run("rs", args)
     kp = run("karpathy", args, os.path.abspath(args.karpathy))
     if args.memory_steps:
         rs["memory"] = run("memory", args)["memory"]
-    rs_step = rs["demo"]["seconds"] / args.steps
-    kp_step = kp["demo"]["seconds"] / args.karpathy_steps
-    n = min(len(rs["demo"]["losses"]), len(kp["demo"]["losses"]))
-    worst = max(abs(a - b) / abs(b) for a, b in zip(rs["demo"]["losses"][:n], kp["demo"]["losses"][:n]))
+    rs_step = rs["demo"]["seconds"] / 100
+    kp_step = kp["demo"]["seconds"] / 100
+    worst = max(abs(a - b) / abs(b) for a, b in zip(rs["demo"]["losses"], kp["demo"]["losses"]))
     print(f"micrograd-rs: {rs['package']}\nmicrograd:    {kp['package']}\n")
     print(f"{'measurement':44s} {'micrograd-rs':>16s} {'micrograd':>16s} {'ratio':>9s}")
     print(f"{'demo, one training step (ms)':44s} {rs_step * 1e3:16.3f} {kp_step * 1e3:16.1f} {kp_step / rs_step:8.0f}x")
@@ -193,8 +197,9 @@ def main():
     print(f"{'1,000,000-node chain: build (s)':44s} {c['forward_s']:16.3f} {kc['forward_s']:16.3f}")
     print(f"{'1,000,000-node chain: backward() (s)':44s} {c['backward_s']:16.3f} {kback[:16]:>16s}")
     print(f"\nKarpathy's backward() works up to a chain {kp['deepest_chain']} deep (recursion limit "
-          f"{sys.getrecursionlimit()}); micrograd-rs's on 1,000,000 nodes: x.grad = {c['x_grad']}, y = {c['y']}")
-    print(f"demo losses, {n} steps: largest relative difference {worst:.1e}")
+          f"{sys.getrecursionlimit()}); micrograd-rs's on 1,000,000 nodes gives the right data and "
+          f"grads: {c['grads_right']}")
+    print(f"demo losses, 100 steps: largest relative difference {worst:.1e}")
     if "memory" in rs:
         m = rs["memory"]
         pts = m["memory"]

@@ -269,64 +269,54 @@ optimizer_class!(
     }
 );
 
-/// Adam (as `torch.optim.Adam`).
-#[pyclass(module = "micrograd.optim", name = "Adam")]
-pub struct PyAdam(Opt<Adam>);
+/// Adam and AdamW: the same constructor (PyTorch's arguments), their own default weight decay.
+macro_rules! adam_class {
+    ($(#[$doc:meta])* $T:ident, $O:ident, $name:literal, $decay:literal) => {
+        $(#[$doc])*
+        #[pyclass(module = "micrograd.optim", name = $name)]
+        pub struct $T(Opt<$O>);
 
-optimizer_class!(
+        optimizer_class!(
+            $T,
+            $name,
+            #[new]
+            #[pyo3(signature = (params, lr = 0.001, betas = (0.9, 0.999), eps = 1e-8, weight_decay = $decay, amsgrad = false))]
+            fn new(
+                params: &Bound<'_, PyAny>,
+                lr: f64,
+                betas: (f64, f64),
+                eps: f64,
+                weight_decay: f64,
+                amsgrad: bool,
+            ) -> PyResult<$T> {
+                check_lr(lr)?;
+                check_betas(betas.0, betas.1)?;
+                let opt = guarded(|| {
+                    $O::new(lr)
+                        .betas(betas.0, betas.1)
+                        .eps(eps)
+                        .weight_decay(weight_decay)
+                        .amsgrad(amsgrad)
+                })?;
+                Ok($T(Opt::new(params, opt)?))
+            }
+        );
+    };
+}
+
+adam_class!(
+    /// Adam (as `torch.optim.Adam`).
     PyAdam,
+    Adam,
     "Adam",
-    #[new]
-    #[pyo3(signature = (params, lr = 0.001, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0.0, amsgrad = false))]
-    fn new(
-        params: &Bound<'_, PyAny>,
-        lr: f64,
-        betas: (f64, f64),
-        eps: f64,
-        weight_decay: f64,
-        amsgrad: bool,
-    ) -> PyResult<PyAdam> {
-        check_lr(lr)?;
-        check_betas(betas.0, betas.1)?;
-        let adam = guarded(|| {
-            Adam::new(lr)
-                .betas(betas.0, betas.1)
-                .eps(eps)
-                .weight_decay(weight_decay)
-                .amsgrad(amsgrad)
-        })?;
-        Ok(PyAdam(Opt::new(params, adam)?))
-    }
+    0.0
 );
-
-/// AdamW, Adam with decoupled weight decay (as `torch.optim.AdamW`).
-#[pyclass(module = "micrograd.optim", name = "AdamW")]
-pub struct PyAdamW(Opt<AdamW>);
-
-optimizer_class!(
+adam_class!(
+    /// AdamW, Adam with decoupled weight decay (as `torch.optim.AdamW`).
     PyAdamW,
+    AdamW,
     "AdamW",
-    #[new]
-    #[pyo3(signature = (params, lr = 0.001, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0.01, amsgrad = false))]
-    fn new(
-        params: &Bound<'_, PyAny>,
-        lr: f64,
-        betas: (f64, f64),
-        eps: f64,
-        weight_decay: f64,
-        amsgrad: bool,
-    ) -> PyResult<PyAdamW> {
-        check_lr(lr)?;
-        check_betas(betas.0, betas.1)?;
-        let adamw = guarded(|| {
-            AdamW::new(lr)
-                .betas(betas.0, betas.1)
-                .eps(eps)
-                .weight_decay(weight_decay)
-                .amsgrad(amsgrad)
-        })?;
-        Ok(PyAdamW(Opt::new(params, adamw)?))
-    }
+    0.01
 );
 
 /// The graph reachable from `root` as Graphviz DOT (the Rust crate's `viz::to_dot`).

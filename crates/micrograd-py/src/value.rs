@@ -113,6 +113,16 @@ fn pow_const(v: Value, k: f64) -> PyResult<Value> {
     Ok(v.pow(k))
 }
 
+/// `pow(v, k, m)`: a modulus means nothing for reals.
+fn no_modulus(modulo: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    if modulo.is_some_and(|m| !m.is_none()) {
+        return Err(PyTypeError::new_err(
+            "pow() with a modulus is not supported for Values",
+        ));
+    }
+    Ok(())
+}
+
 fn neg(v: Value) -> Value {
     v * Value::new(-1.0)
 }
@@ -160,9 +170,7 @@ impl PyValue {
 
     #[setter]
     fn set_data(&self, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let x = real(data, "Value.data")?;
-        handle(self)?.set_data(x);
-        Ok(())
+        self.assign(data, "Value.data", Value::set_data)
     }
 
     /// The gradient (a float); assignable: `p.grad = 0`.
@@ -173,9 +181,7 @@ impl PyValue {
 
     #[setter]
     fn set_grad(&self, grad: &Bound<'_, PyAny>) -> PyResult<()> {
-        let g = real(grad, "Value.grad")?;
-        handle(self)?.set_grad(g);
-        Ok(())
+        self.assign(grad, "Value.grad", Value::set_grad)
     }
 
     /// A name shown by `draw_dot` ('' if none).
@@ -270,11 +276,7 @@ impl PyValue {
         other: &Bound<'_, PyAny>,
         modulo: Option<&Bound<'_, PyAny>>,
     ) -> Made {
-        if modulo.is_some_and(|m| !m.is_none()) {
-            return Err(PyTypeError::new_err(
-                "pow() with a modulus is not supported for Values",
-            ));
-        }
+        no_modulus(modulo)?;
         binary(slf, other, |a, b| match b {
             Operand::Number(k) => pow_const(a, k),
             Operand::Value(k) => Ok(a.pow(k)),
@@ -287,11 +289,7 @@ impl PyValue {
         other: &Bound<'_, PyAny>,
         modulo: Option<&Bound<'_, PyAny>>,
     ) -> Made {
-        if modulo.is_some_and(|m| !m.is_none()) {
-            return Err(PyTypeError::new_err(
-                "pow() with a modulus is not supported for Values",
-            ));
-        }
+        no_modulus(modulo)?;
         binary(slf, other, |a, b| Ok(as_value(b).pow(a)))
     }
 
@@ -356,6 +354,15 @@ impl PyValue {
         Err(PyTypeError::new_err(
             "a Value cannot be pickled or copied (it is a node of a graph); use Value(v.data)",
         ))
+    }
+}
+
+impl PyValue {
+    /// `data` or `grad` assigned from Python: a real number, or a `TypeError` naming `what`.
+    fn assign(&self, x: &Bound<'_, PyAny>, what: &str, set: fn(Value, f64)) -> PyResult<()> {
+        let x = real(x, what)?;
+        set(handle(self)?, x);
+        Ok(())
     }
 }
 
