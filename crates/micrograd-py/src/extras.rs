@@ -1,24 +1,11 @@
 //! Beyond micrograd: the Rust crate's losses and optimizers, and graph pictures without Graphviz.
 
-use crate::registry::{handles, maybe_collect, wrap_new};
+use crate::registry::{guarded, handles, maybe_collect, wrap_new};
 use crate::value::{values_of, PyValue};
 use micrograd::optim::{Adam, AdamW, Optimizer, Sgd};
 use micrograd::{loss, Value};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-
-/// Runs library code that may panic on a condition not checked here, turning a panic into a
-/// `ValueError` with its message instead of pyo3's `PanicException`.
-fn guarded<R>(f: impl FnOnce() -> R) -> PyResult<R> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
-        let msg = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "internal error".into());
-        PyValueError::new_err(msg)
-    })
-}
 
 /// The handles of a list of Values (non-empty if `nonempty`), after a collection if one is due.
 fn value_list(
@@ -27,7 +14,7 @@ fn value_list(
     what: &str,
     nonempty: bool,
 ) -> PyResult<Vec<Value>> {
-    maybe_collect(py);
+    maybe_collect(py)?;
     let vs = values_of(xs, what)?;
     if nonempty && vs.is_empty() {
         return Err(PyValueError::new_err(format!("{what}: the list is empty")));
@@ -38,7 +25,7 @@ fn value_list(
 }
 
 fn one(py: Python<'_>, v: &Bound<'_, PyValue>) -> PyResult<Value> {
-    maybe_collect(py);
+    maybe_collect(py)?;
     crate::registry::handle(v.get())
 }
 

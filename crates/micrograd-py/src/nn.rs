@@ -1,7 +1,7 @@
 //! The forward passes of `micrograd.nn`, in Rust: a whole MLP per call, or a single neuron with
 //! micrograd's own nodes.
 
-use crate::registry::{maybe_collect, with_registry, wrap_new};
+use crate::registry::{guarded, maybe_collect, with_registry, wrap_new};
 use crate::value::{real, PyValue};
 use micrograd::Value;
 use pyo3::exceptions::PyValueError;
@@ -89,7 +89,7 @@ pub fn neuron_forward(
     x: &Bound<'_, PyAny>,
     nonlin: bool,
 ) -> PyResult<Py<PyValue>> {
-    maybe_collect(py);
+    maybe_collect(py)?;
     let mut params = Vec::new();
     for_each(w, |wi| {
         params.push(weight(wi, "a neuron's weight")?);
@@ -102,11 +102,43 @@ pub fn neuron_forward(
         return Err(wrong_inputs(nin, inputs.len()));
     }
     let (p, x) = resolve(&params, &inputs)?;
-    let mut act = p[nin];
-    for (&wi, &xi) in p.iter().zip(&x) {
-        act += wi * xi;
+    let act = guarded(|| {
+        let mut act = p[nin];
+        for (&wi, &xi) in p.iter().zip(&x) {
+            act += wi * xi;
+        }
+        if nonlin {
+            act.relu()
+        } else {
+            act
+        }
+    })?;
+    wrap_new(py, act)
+}
+
+/// The layers: `p` holds each neuron's weights then its bias, in order.
+fn forward(
+    p: &[Value],
+    mut cur: Vec<Value>,
+    neurons: &[(usize, bool)],
+    widths: &[usize],
+) -> PyResult<Vec<Value>> {
+    let mut next = Vec::new();
+    let (mut at, mut k) = (0, 0);
+    for &width in widths {
+        next.clear();
+        for &(nin, nonlin) in &neurons[k..k + width] {
+            if nin != cur.len() {
+                return Err(wrong_inputs(nin, cur.len()));
+            }
+            let z = Value::affine(p[at + nin], &p[at..at + nin], &cur);
+            next.push(if nonlin { z.relu() } else { z });
+            at += nin + 1;
+        }
+        k += width;
+        std::mem::swap(&mut cur, &mut next);
     }
-    wrap_new(py, if nonlin { act.relu() } else { act })
+    Ok(cur)
 }
 
 /// `MLP.__call__`: every layer's neurons, each one fused `affine` node `b + Σ wᵢxᵢ` (summed left to
@@ -119,7 +151,7 @@ pub fn mlp_forward(
     layers: &Bound<'_, PyAny>,
     x: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
-    maybe_collect(py);
+    maybe_collect(py)?;
     let mut params = Vec::new();
     // per neuron: (number of weights, nonlin); per layer: number of neurons
     let mut neurons = Vec::new();
@@ -143,22 +175,8 @@ pub fn mlp_forward(
         Ok(())
     })?;
     let inputs = gather_inputs(x)?;
-    let (p, mut cur) = resolve(&params, &inputs)?;
-    let mut next = Vec::new();
-    let (mut at, mut k) = (0, 0);
-    for width in widths {
-        next.clear();
-        for &(nin, nonlin) in &neurons[k..k + width] {
-            if nin != cur.len() {
-                return Err(wrong_inputs(nin, cur.len()));
-            }
-            let z = Value::affine(p[at + nin], &p[at..at + nin], &cur);
-            next.push(if nonlin { z.relu() } else { z });
-            at += nin + 1;
-        }
-        k += width;
-        std::mem::swap(&mut cur, &mut next);
-    }
+    let (p, x) = resolve(&params, &inputs)?;
+    let cur = guarded(|| forward(&p, x, &neurons, &widths))??;
     // Every output gets its object before any is returned (creating objects never collects).
     let mut outs = Vec::with_capacity(cur.len());
     for &v in &cur {

@@ -355,6 +355,19 @@ impl Node {
     }
 }
 
+/// Runs engine or library code, turning a panic (a condition not checked before the call, such as a
+/// full tape) into a `RuntimeError` with its message rather than pyo3's `PanicException`.
+pub fn guarded<R>(f: impl FnOnce() -> R) -> PyResult<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "internal error".into());
+        PyRuntimeError::new_err(msg)
+    })
+}
+
 /// The engine handle of a Python Value (checking its thread).
 #[inline]
 pub fn handle(v: &PyValue) -> PyResult<Value> {
@@ -375,15 +388,16 @@ pub fn handles(vs: &[Bound<'_, PyValue>], out: &mut Vec<Value>) -> PyResult<()> 
 /// Collects if the tape has grown past the bound. Called at the start of every operation that
 /// records nodes, before it reads any handle (a collection moves nodes).
 #[inline]
-pub fn maybe_collect(py: Python<'_>) {
+pub fn maybe_collect(py: Python<'_>) -> PyResult<()> {
     let over = with_registry(|r| Tape::len() > r.bound);
     if over {
-        collect(py);
+        collect(py)?;
     }
+    Ok(())
 }
 
-pub fn collect(py: Python<'_>) {
-    with_registry(|r| r.collect(py));
+pub fn collect(py: Python<'_>) -> PyResult<()> {
+    guarded(|| with_registry(|r| r.collect(py)))
 }
 
 /// The Python object for a node just created (which has none yet).

@@ -5,7 +5,7 @@
 //! `a * b**-1`. So a graph walked through `_prev` (as `trace_graph.ipynb` does) has micrograd's nodes
 //! and edges, and the numbers are micrograd's bit for bit.
 
-use crate::registry::{self, handle, maybe_collect, with_registry, wrap, wrap_new};
+use crate::registry::{self, guarded, handle, maybe_collect, with_registry, wrap, wrap_new};
 use micrograd::{Op, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError, PyZeroDivisionError};
 use pyo3::prelude::*;
@@ -92,19 +92,19 @@ fn binary(
     f: impl FnOnce(Value, Operand) -> PyResult<Value>,
 ) -> Made {
     let py = slf.py();
-    maybe_collect(py);
+    maybe_collect(py)?;
     let a = handle(slf.get())?;
     let Some(b) = operand(other)? else {
         return Ok(py.NotImplemented());
     };
-    Ok(wrap_new(py, f(a, b)?)?.into_any())
+    Ok(wrap_new(py, guarded(|| f(a, b))??)?.into_any())
 }
 
 fn unary(slf: &Bound<'_, PyValue>, f: impl FnOnce(Value) -> Value) -> PyResult<Py<PyValue>> {
     let py = slf.py();
-    maybe_collect(py);
+    maybe_collect(py)?;
     let a = handle(slf.get())?;
-    wrap_new(py, f(a))
+    wrap_new(py, guarded(|| f(a))?)
 }
 
 /// `v ** k` for a number k (micrograd's only power), or an error for 0 to a negative power.
@@ -154,7 +154,7 @@ impl PyValue {
                 "Value(data, _children, _op): a leaf has no op (`_op` is set by the operations)",
             ));
         }
-        maybe_collect(py);
+        maybe_collect(py)?;
         let v = Value::new(x);
         if !label.is_empty() {
             v.set_label(label);
@@ -331,8 +331,8 @@ impl PyValue {
     /// Backpropagation from this Value: adds d self / d node to the grad of every node it depends
     /// on (gradients accumulate until zeroed, as in micrograd). Iterative: any depth works.
     fn backward(&self) -> PyResult<()> {
-        handle(self)?.backward();
-        Ok(())
+        let v = handle(self)?;
+        guarded(|| v.backward())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -440,6 +440,6 @@ pub fn tape_stats(py: Python<'_>) -> PyResult<Py<PyAny>> {
 
 /// Frees the nodes no Python object can reach now (normally automatic).
 #[pyfunction]
-pub fn collect(py: Python<'_>) {
-    registry::collect(py);
+pub fn collect(py: Python<'_>) -> PyResult<()> {
+    registry::collect(py)
 }
