@@ -173,6 +173,17 @@ def test_a_value_from_another_thread_is_an_error():
     assert (x * 2).data == 4.0
 
 
+def test_a_value_from_a_finished_thread_is_an_error():
+    made = []
+    t = threading.Thread(target=lambda: made.append(Value(1.0) * 3))
+    t.start()
+    t.join()
+    (v,) = made
+    for use in [lambda: v.data, lambda: v * 2, lambda: v.backward(), lambda: repr(v), lambda: v._prev]:
+        with pytest.raises(WrongThreadError, match="another thread"):
+            use()
+
+
 def test_labels():
     a = Value(2.0, label="a")
     assert a.label == "a"
