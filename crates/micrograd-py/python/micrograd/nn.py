@@ -7,7 +7,10 @@ weights with ``random.uniform(-1, 1)`` from Python's ``random`` module, in micro
 * ``Neuron.__call__`` (and so ``Layer.__call__``) records micrograd's own nodes,
   ``b + w0*x0 + w1*x1 + ...`` then ``relu``, so its graph draws exactly as micrograd's;
 * ``MLP.__call__`` runs the whole network in one call, each neuron as one fused ``affine`` node
-  (the same sum in the same order, so the same numbers bit for bit) and a ``relu``.
+  (the same sum in the same order, so the same numbers bit for bit) and a ``relu``. It reads every
+  layer's ``neurons`` and every neuron's ``w``, ``b`` and ``nonlin`` on each call, so changes to the
+  model are seen, but it computes them itself: a subclass that overrides ``Neuron.__call__`` or
+  ``Layer.__call__`` should override ``MLP.__call__`` too (``for layer in self.layers: x = layer(x)``).
 """
 
 import random
