@@ -326,7 +326,9 @@ fn the_replay_equals_the_eager_run_bit_for_bit_on_random_graphs() {
     let mut rng = Rng(StdRng::seed_from_u64(16));
     let mut seen = [false; N_STEP_KINDS];
     let mut ops_seen = std::collections::HashSet::new();
-    for _ in 0..300 {
+    // (fewer under Miri, which runs this to check the sweep's unchecked reads on replayed graphs)
+    let graphs = if cfg!(miri) { 8 } else { 300 };
+    for _ in 0..graphs {
         let n_in = 2 + rng.below(5);
         let program: Vec<Step> = (0..1 + rng.below(30))
             .map(|_| Step {
@@ -364,6 +366,9 @@ fn the_replay_equals_the_eager_run_bit_for_bit_on_random_graphs() {
             }
         }
         Tape::rewind(m);
+    }
+    if cfg!(miri) {
+        return;
     }
     assert!(seen.iter().all(|&s| s), "some step kinds never drawn");
     let ops: std::collections::HashSet<Op> = ops_seen.iter().map(|&(op, _)| op).collect();
