@@ -234,6 +234,13 @@ fn captured_values_and_custom_ops_are_refused() {
     let err = Graph::trace(1, |v: &[Value]| v[0] * w).unwrap_err();
     assert_eq!(err, GraphError::Captured { node: w.id() });
     assert!(err.to_string().contains("pass it as an input"));
+    // a function that clears the tape and builds its output from new leaves
+    let err = Graph::trace(2, |_: &[Value]| {
+        Tape::clear();
+        Value::new(1.0) + Value::new(2.0)
+    })
+    .unwrap_err();
+    assert_eq!(err, GraphError::Rewound);
     let err = Graph::trace(1, |v: &[Value]| v[0].custom(f64::sin, f64::cos)).unwrap_err();
     assert_eq!(err, GraphError::Custom);
     // the output itself an input, and an input that is not used

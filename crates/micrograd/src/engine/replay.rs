@@ -434,7 +434,8 @@ fn record<F: Fn(&[Value]) -> Value>(f: &F, x: &[f64]) -> Result<Recording, Graph
         return Err(GraphError::Rewound);
     }
     let result = traced.and_then(|out| {
-        if !out.is_alive() {
+        // (a rewind to or below the last input, even to a mark at the start, kills it)
+        if !out.is_alive() || inputs.last().is_some_and(|v| !v.is_alive()) {
             return Err(GraphError::Rewound);
         }
         with_tape(|t| copy_out(t, mark, x.len(), out))
