@@ -29,6 +29,10 @@
 //! The rest of the crate builds on the engine: [`nn`] (neurons, layers, MLPs), [`loss`], [`optim`],
 //! [`train`] (micrograd's demo loop and a general `fit`), [`gpt`] (microgpt), [`data`] (data sets),
 //! [`expr`] (a calculator over `Value`s) and [`viz`] (Graphviz pictures of graphs).
+//!
+//! **Gradients of Rust functions**: [`value_and_grad`] and [`grad`] differentiate any
+//! `Fn(&[Value]) -> Value`; [`Graph`] records one once and replays it for new inputs, without the
+//! tape; with the feature `argmin`, the `argmin` module makes either an argmin problem.
 
 #![warn(missing_docs)]
 
@@ -37,6 +41,7 @@ pub mod data;
 pub mod datasets;
 pub mod engine;
 pub mod expr;
+mod func;
 pub mod gpt;
 pub mod loss;
 pub mod nn;
@@ -45,4 +50,8 @@ pub mod preprocess;
 pub mod train;
 pub mod viz;
 
-pub use engine::{Exponent, Mark, Op, Tape, TapeFull, Value};
+pub use engine::{Check, Exponent, Graph, GraphError, Mark, Op, Tape, TapeFull, Value};
+pub use func::{grad, value_and_grad, value_and_grad_into};
+
+#[cfg(feature = "argmin")]
+pub mod argmin;

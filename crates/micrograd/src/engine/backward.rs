@@ -102,7 +102,7 @@ impl TapeInner {
 /// down, and a node's inputs are checked to be below it (one register compare each, where a
 /// bounds check would need the lengths). N-ary ops and constants use checked indexing.
 #[allow(unused_variables, clippy::neg_multiply)]
-fn propagate(
+pub(super) fn propagate(
     data: &[f64],
     meta: &[Meta],
     consts: &[f64],

@@ -69,6 +69,7 @@
 //! | `handles.rs` | handle validity: which handles are live, which carry current values |
 //! | `backward.rs` | `backward`'s driver and the sweep, `propagate` |
 //! | `kernels.rs` | the sum and dot-product loops of the n-ary ops, forward and backward |
+//! | `replay.rs` | [`Graph`]: a function's graph recorded once and replayed, forward and backward |
 
 mod access;
 mod backward;
@@ -76,6 +77,7 @@ mod handles;
 mod kernels;
 mod operators;
 mod ops;
+mod replay;
 mod storage;
 mod tape;
 #[cfg(test)]
@@ -85,6 +87,7 @@ mod value;
 pub use operators::Exponent;
 pub use ops::Op;
 pub(crate) use ops::{op_table, sigmoid};
+pub use replay::{Check, Graph, GraphError};
 pub use tape::{Mark, Tape, TapeFull};
 pub use value::Value;
 

@@ -8,7 +8,8 @@
 //! - this file (`define_ops!`): [`Op`] (what a user can build), the private node kind `Kind` (the
 //!   same, plus the internal representations), the forward formulas, the `Value` methods of the ops
 //!   that have one, the label the graph picture (`viz`) draws, and `dispatch!`: the backward sweep's
-//!   arms, with the derivatives, which `propagate` (`backward.rs`) expands;
+//!   arms, with the derivatives, which `propagate` (`backward.rs`) expands, and `forward!`: the
+//!   compiled replay's forward arms (`replay.rs`);
 //! - `expr/functions.rs`: the calculator's functions (`expr::Function`), with their names.
 //!
 //! **Adding an op** is adding its line here (and, if it is built by an operator rather than by a
@@ -318,6 +319,23 @@ macro_rules! define_ops {
         }
         pub(super) use dispatch;
 
+        /// The replay's forward dispatch on a node's kind, for `Graph` (`replay.rs`), with the table's
+        /// forward formulas: one `match` with the arms given in `others` and each of the table's ops
+        /// through `unary!`, `scalar!` or `binary!` (macros the replay defines), as `dispatch!` does
+        /// for the derivatives.
+        macro_rules! forward {
+            ($d kind:expr, others: { $d($d others:tt)* }) => {
+                match $d kind {
+                    $d($d others)*
+                    $( Kind::$U => unary!(|$x| $uf), )*
+                    $( Kind::$S => scalar!(|$sx, $c| $sf), )*
+                    $( Kind::$H => binary!(|$ha, $hb| $hf), )*
+                    $( Kind::$B => binary!(|$a, $b| $bf), )*
+                }
+            };
+        }
+        pub(super) use forward;
+
         // The ops' `Value` methods.
         $( unary_method! { $(#[$um])* $U $($umethod)? } )*
         $( binary_method! { $(#[$bm])* $B $($bmethod)? } )*
@@ -392,7 +410,7 @@ pub(super) fn sign(x: f64) -> f64 {
 
 /// `max(a, b)`, NaN if either is NaN (unlike `f64::max`, which drops a NaN).
 #[inline]
-fn max(a: f64, b: f64) -> f64 {
+pub(super) fn max(a: f64, b: f64) -> f64 {
     if a >= b {
         a
     } else if a < b {
@@ -404,7 +422,7 @@ fn max(a: f64, b: f64) -> f64 {
 
 /// `min(a, b)`, NaN if either is NaN (unlike `f64::min`, which drops a NaN).
 #[inline]
-fn min(a: f64, b: f64) -> f64 {
+pub(super) fn min(a: f64, b: f64) -> f64 {
     if a <= b {
         a
     } else if a > b {
