@@ -28,7 +28,8 @@ Two training loops:
     for --steps steps, the learning rate decaying linearly from --lr-start to --lr-end; the trace
     and the log count steps from 0, as micrograd does.
   the general loop, chosen by any of --loss --optimizer --momentum --lr --schedule --step-epochs
-    --gamma --weight-decay --dropout --batch-size --epochs --val-split --patience --clip: k classes
+    --gamma --weight-decay --dropout --batch-size --epochs --val-split --patience --clip --threads:
+    k classes
     (--loss ce, the default for more than 2), mini-batches, validation, early stopping; the log,
     the trace, the errors and the loss plot count epochs from 1.
 
@@ -131,6 +132,11 @@ pub struct Args {
     /// Clip the global gradient norm to this before every update.
     #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
     clip: Option<f64>,
+    /// Threads computing each batch (the same numbers for every count); 0 = automatic: the
+    /// machine's cores, one thread for batches below 32 examples, where threads do not pay
+    /// [default: 0].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    threads: Option<usize>,
     /// Fail (and write no file) if the final training accuracy is below this percentage.
     #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
     min_accuracy: Option<f64>,
@@ -159,7 +165,7 @@ pub struct Args {
 }
 
 /// The flags of the general training loop (their presence selects it).
-const FIT_FLAGS: [&str; 14] = [
+const FIT_FLAGS: [&str; 15] = [
     "momentum",
     "step_epochs",
     "gamma",
@@ -174,6 +180,7 @@ const FIT_FLAGS: [&str; 14] = [
     "val_split",
     "patience",
     "clip",
+    "threads",
 ];
 
 /// `--optimizer` values.
@@ -545,6 +552,7 @@ fn uses_fit(a: &Args) -> bool {
         || a.val_split.is_some()
         || a.patience.is_some()
         || a.clip.is_some()
+        || a.threads.is_some()
 }
 
 /// `--min-accuracy`: an error if `accuracy` (a fraction) is below the percentage.
@@ -609,6 +617,7 @@ pub fn fit_config(a: &Args, classes: usize) -> Result<FitConfig> {
         patience: a.patience,
         clip: a.clip,
         seed: a.seed,
+        threads: a.threads.unwrap_or(0),
     };
     if let Err(e) = config.validate() {
         bail!(flag_error(&e));

@@ -42,10 +42,12 @@ use std::fmt;
 mod activation;
 mod dropout;
 mod model_file;
+mod replica;
 
 pub use activation::Activation;
 pub use dropout::Dropout;
 pub use model_file::{LayerWeights, MlpWeights, ModelError, NeuronWeights};
+pub use replica::{MlpShape, Replicate};
 
 /// Something with trainable parameters (micrograd's `Module`).
 pub trait Module {
