@@ -251,3 +251,63 @@ fn bad_input_is_a_clear_error() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn a_sweep_run_as_separate_processes_through_xargs_gives_the_in_process_table() {
+    let dir = with_moons();
+    let mut a: Vec<&str> = SWEEP.to_vec();
+    a.extend(["0.25", "--results", "in.jsonl"]);
+    let (ok, in_process, err) = run(dir.path(), &a);
+    assert!(ok, "{err}");
+    a.truncate(SWEEP.len() + 1);
+    a.extend(["--plan", "plan.jsonl"]);
+    let (ok, out, err) = run(dir.path(), &a);
+    assert!(ok && out.is_empty(), "{err}");
+    assert_eq!(lines(&dir.path().join("plan.jsonl")).len(), 6);
+    let bin = assert_cmd::cargo::cargo_bin("micrograd");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "seq 0 5 | xargs -P 3 -I K '{}' tune --run-trial K --plan plan.jsonl --out results 2>>run.log",
+            bin.display()
+        ))
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (ok, merged, err) = run(
+        dir.path(),
+        &[
+            "tune",
+            "--collect",
+            "results",
+            "--plan",
+            "plan.jsonl",
+            "--results",
+            "merged.jsonl",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(merged, in_process);
+    assert_eq!(
+        fs::read(dir.path().join("merged.jsonl")).unwrap(),
+        fs::read(dir.path().join("in.jsonl")).unwrap()
+    );
+    // A missing and a corrupt result file are clear errors.
+    fs::remove_file(dir.path().join("results/trial-4.json")).unwrap();
+    let (ok, _, err) = run(
+        dir.path(),
+        &["tune", "--collect", "results", "--plan", "plan.jsonl"],
+    );
+    assert!(
+        !ok && err.contains("no result for trial 4 of the plan"),
+        "{err}"
+    );
+    fs::write(dir.path().join("results/trial-4.json"), "{\"trial\": 4, ").unwrap();
+    let (ok, _, err) = run(dir.path(), &["tune", "--collect", "results"]);
+    assert!(
+        !ok && err.contains("trial-4.json: not a trial result (corrupt or incomplete)"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

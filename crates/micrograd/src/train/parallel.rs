@@ -28,7 +28,7 @@ use std::ops::Range;
 pub const CHUNK: usize = 8;
 
 /// The examples whose gradients are held in memory at once (a multiple of [`CHUNK`]).
-const WINDOW: usize = 256;
+const WINDOW: usize = 32;
 
 /// The smallest batch for which [`auto_threads`] uses more than one thread. Measured on a 2-core
 /// machine (MLP 2-64-64-1 on moons, `cargo bench --bench parallel`): 2 threads are slower than one

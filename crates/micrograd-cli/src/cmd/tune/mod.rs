@@ -7,6 +7,7 @@
 //! - `trial.rs`: running and scoring one trial, the sweep (with halving), its outcome per trial;
 //! - this file: the flags, and the outputs (table, JSON lines, picture, the best model).
 
+mod plan;
 mod space;
 mod trial;
 
@@ -37,8 +38,8 @@ Examples:
   micrograd tune --data spirals.csv --optimizer sgd,adam --hidden 16-16,32-32 --folds 4 --halving")]
 pub struct Args {
     /// The data: CSV with a header, feature columns, then a `label` column.
-    #[arg(long, value_name = "F.csv")]
-    data: PathBuf,
+    #[arg(long, value_name = "F.csv", required_unless_present_any = ["collect", "run_trial"])]
+    data: Option<PathBuf>,
     /// Learning rates [default: 1e-3..1e-1:log].
     #[arg(long, value_name = "VALUES", default_value = "1e-3..1e-1:log")]
     lr: String,
@@ -100,8 +101,22 @@ pub struct Args {
     #[arg(long, value_name = "P.png")]
     plot: Option<PathBuf>,
     /// Retrain the best trial's settings on the whole training split and save the model (JSON).
-    #[arg(long, value_name = "M.json")]
+    #[arg(long, value_name = "M.json", conflicts_with = "collect")]
     save_best: Option<PathBuf>,
+    /// Write the trials to this file (one JSON line each) instead of running them; with
+    /// --run-trial or --collect, the plan to read.
+    #[arg(long, value_name = "P.jsonl")]
+    plan: Option<PathBuf>,
+    /// Run trial K of --plan and write its result to --out DIR/trial-K.json.
+    #[arg(long, value_name = "K", requires_all = ["plan", "out"])]
+    run_trial: Option<usize>,
+    /// The folder --run-trial writes its result to.
+    #[arg(long, value_name = "DIR", requires = "run_trial")]
+    out: Option<PathBuf>,
+    /// Merge the results in DIR (trial-K.json files; with --plan, every planned trial's) into the
+    /// table, --results and --plot.
+    #[arg(long, value_name = "DIR", conflicts_with = "run_trial")]
+    collect: Option<PathBuf>,
 }
 
 fn positive(x: f64) -> Option<&'static str> {
@@ -141,6 +156,13 @@ fn space(a: &Args) -> Result<Space> {
 
 /// Runs `micrograd tune`.
 pub fn run(a: Args) -> Result<()> {
+    if let Some(dir) = &a.collect {
+        let results = plan::collect(dir, a.plan.as_deref())?;
+        return report(&a, &results, None);
+    }
+    if let (Some(k), Some(plan), Some(out)) = (a.run_trial, &a.plan, &a.out) {
+        return plan::run_trial(plan, k, out);
+    }
     let space = space(&a)?;
     if a.trials == Some(0) {
         bail!("--trials must be at least 1");
@@ -161,7 +183,8 @@ pub fn run(a: Args) -> Result<()> {
             trials.len()
         );
     }
-    let data = csv_data::load(&a.data)?.dataset;
+    let data_path = a.data.as_ref().context("--data is required")?;
+    let data = csv_data::load(data_path)?.dataset;
     let loss = a.loss.unwrap_or(if data.n_classes() == 2 {
         LossKind::Hinge
     } else {
@@ -180,11 +203,30 @@ pub fn run(a: Args) -> Result<()> {
         seed: a.seed,
         halving: a.halving,
     };
+    if let Some(path) = &a.plan {
+        if a.halving {
+            bail!("--halving cannot be planned (its rounds depend on the results): run it in one process");
+        }
+        let settings = plan::Settings {
+            data: data_path.clone(),
+            loss: loss.name().into(),
+            epochs: a.epochs,
+            val_split: a.val_split,
+            folds: a.folds,
+            seed: a.seed,
+        };
+        return plan::write_plan(path, &settings, &trials);
+    }
     let results = sweep.run(&trials, jobs)?;
-    print_table(&results)?;
+    report(&a, &results, Some(&sweep))
+}
+
+/// The outputs of a sweep: the table, `--results`, `--plot` and (in one process) `--save-best`.
+fn report(a: &Args, results: &[TrialResult], sweep: Option<&trial::Sweep<'_>>) -> Result<()> {
+    print_table(results)?;
     if let Some(path) = &a.results {
         write_atomic(path, |w| {
-            for r in &results {
+            for r in results {
                 serde_json::to_writer(&mut *w, r)?;
                 w.write_all(b"\n")?;
             }
@@ -193,10 +235,10 @@ pub fn run(a: Args) -> Result<()> {
         wrote(path, &format!("{} trials", results.len()));
     }
     if let Some(path) = &a.plot {
-        draw(path, &results)?;
+        draw(path, results)?;
     }
-    if let Some(path) = &a.save_best {
-        let best = trial::ranked(&results)
+    if let (Some(path), Some(sweep)) = (&a.save_best, sweep) {
+        let best = trial::ranked(results)
             .into_iter()
             .find(|r| r.outcome != Outcome::Diverged)
             .context("every trial diverged: no model to save")?;
