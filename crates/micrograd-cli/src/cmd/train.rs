@@ -133,7 +133,7 @@ pub struct Args {
     #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
     clip: Option<f64>,
     /// Threads computing each batch (the same numbers for every count); 0 = automatic: the
-    /// machine's cores, one thread for batches below 32 examples, where threads do not pay
+    /// machine's cores, one thread for batches below 64 examples, where threads do not pay
     /// [default: 0].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     threads: Option<usize>,

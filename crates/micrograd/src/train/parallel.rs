@@ -28,12 +28,13 @@ use std::ops::Range;
 pub const CHUNK: usize = 8;
 
 /// The examples whose gradients are held in memory at once (a multiple of [`CHUNK`]).
-const WINDOW: usize = 32;
+const WINDOW: usize = 128;
 
-/// The smallest batch for which [`auto_threads`] uses more than one thread. Measured on a 2-core
-/// machine (MLP 2-64-64-1 on moons, `cargo bench --bench parallel`): 2 threads are slower than one
-/// below 16 examples a batch, about even at 16, and faster from 32 on (see the README).
-pub const MIN_PARALLEL_BATCH: usize = 32;
+/// The smallest batch for which [`auto_threads`] uses more than one thread. From the CPU time of
+/// an MLP 2-64-64-1 on 2,000 moons points on a 2-core machine (`micrograd train --threads 1|2`, see
+/// the README): the second thread adds about 55% more work at 64 examples a batch, 73% at 16, 37%
+/// at 256 and 13% at 1024, so below 64 it cannot pay.
+pub const MIN_PARALLEL_BATCH: usize = 64;
 
 /// The thread count [`FitConfig::threads`](super::FitConfig::threads)` = 0` stands for on batches of
 /// `batch` examples: the machine's cores (`std::thread::available_parallelism`), or 1 below
@@ -49,6 +50,9 @@ pub fn auto_threads(batch: usize) -> usize {
 pub(crate) struct Workers {
     #[cfg(feature = "parallel")]
     pool: Option<rayon::ThreadPool>,
+    /// The examples' gradients of a window, kept from batch to batch (a new buffer every batch
+    /// would cost page faults and zeroing).
+    scratch: std::cell::RefCell<Vec<f64>>,
 }
 
 impl Workers {
@@ -65,12 +69,17 @@ impl Workers {
                         .ok()
                 })
                 .flatten();
-            Workers { pool }
+            Workers {
+                pool,
+                scratch: Default::default(),
+            }
         }
         #[cfg(not(feature = "parallel"))]
         {
             let _ = threads;
-            Workers {}
+            Workers {
+                scratch: Default::default(),
+            }
         }
     }
 
@@ -112,6 +121,39 @@ impl Workers {
         }
         let replica = Replica::<M>::new(shape, params);
         chunks.into_iter().map(|c| f(&replica, c)).collect()
+    }
+
+    /// `f(replica, chunk, rows, losses)` for the chunks of a window: chunk `k` (from 0) owns
+    /// `CHUNK` rows of `np` numbers of `rows` and `CHUNK` entries of `losses` (fewer at the end).
+    fn for_chunks<M: Replicate>(
+        &self,
+        shape: &M::Shape,
+        params: &[f64],
+        (rows, losses, np): (&mut [f64], &mut [f64], usize),
+        f: impl Fn(&Replica<M>, usize, &mut [f64], &mut [f64]) + Sync + Send,
+    ) {
+        #[cfg(feature = "parallel")]
+        if let Some(pool) = &self.pool {
+            use rayon::prelude::*;
+            pool.install(|| {
+                rows.par_chunks_mut(CHUNK * np)
+                    .zip(losses.par_chunks_mut(CHUNK))
+                    .enumerate()
+                    .for_each_init(
+                        || Replica::<M>::new(shape, params),
+                        |r, (k, (g, l))| f(r, k, g, l),
+                    )
+            });
+            return;
+        }
+        let replica = Replica::<M>::new(shape, params);
+        for (k, (g, l)) in rows
+            .chunks_mut(CHUNK * np)
+            .zip(losses.chunks_mut(CHUNK))
+            .enumerate()
+        {
+            f(&replica, k, g, l);
+        }
     }
 
     /// `f(start, block)` for blocks of `out` (`start` is the block's offset), on the workers.
@@ -200,43 +242,42 @@ where
     F: Fn(&M, &[Value], &mut Dropout) -> Vec<Value> + Sync,
 {
     let n = batch.rows.len();
-    let np = params.len();
+    let np = params.len().max(1);
     let inv_n = 1.0 / n as f64;
     let mut losses = vec![0.0; n];
+    let mut buf = std::mem::take(&mut *workers.scratch.borrow_mut());
+    // (every row is overwritten by `read_grads` before it is read)
+    buf.resize(WINDOW.min(n) * np, 0.0);
     // Windows from the end: the single tape's backward sweep adds the last example's gradient first.
     let mut hi = n;
     while hi > 0 {
         let lo = hi.saturating_sub(WINDOW);
-        let chunks = workers.map_chunks(shape, params, lo..hi, |r: &Replica<M>, chunk| {
-            let mut grads = vec![0.0; chunk.len() * np];
-            let mut values = Vec::with_capacity(chunk.len());
-            for (row, pos) in grads.chunks_exact_mut(np.max(1)).zip(chunk) {
+        let rows = &mut buf[..(hi - lo) * np];
+        let window = (&mut *rows, &mut losses[lo..hi], np);
+        workers.for_chunks(shape, params, window, |r: &Replica<M>, k, grads, values| {
+            let first = lo + k * CHUNK;
+            for (j, (row, value)) in grads.chunks_exact_mut(np).zip(values).enumerate() {
                 let mark = Tape::mark();
-                let (out, class) = batch.outputs(&r.model, pos);
+                let (out, class) = batch.outputs(&r.model, first + j);
                 let l = batch.loss.example_loss(&out, class);
-                values.push(l.data());
+                *value = l.data();
                 (l * inv_n).backward();
                 Tape::read_grads(&r.params, row);
                 Tape::zero_grads(&r.params);
                 Tape::rewind(mark);
             }
-            (grads, values)
         });
-        for (k, (_, values)) in chunks.iter().enumerate() {
-            let at = lo + k * CHUNK;
-            losses[at..at + values.len()].copy_from_slice(values);
-        }
+        let rows = &*rows;
         workers.for_blocks(grad, |start, block| {
-            for (grads, _) in chunks.iter().rev() {
-                for row in grads.chunks_exact(np).rev() {
-                    for (g, &e) in block.iter_mut().zip(&row[start..]) {
-                        *g += e;
-                    }
+            for row in rows.chunks_exact(np).rev() {
+                for (g, &e) in block.iter_mut().zip(&row[start..]) {
+                    *g += e;
                 }
             }
         });
         hi = lo;
     }
+    *workers.scratch.borrow_mut() = buf;
     losses
 }
 

@@ -260,7 +260,7 @@ fn fmt_score(x: Option<f64>) -> String {
 /// The results sorted by validation score, best first.
 fn print_table(results: &[TrialResult]) -> Result<()> {
     outln!(
-        "{:>4} {:>5}  {:>8}  {:>9}  {:>6}  {:>9}  {:>5}  {:>8}  {:>5}  {:<9}  {:<8}",
+        "{:>4} {:>5}  {:>8}  {:>9}  {:>6}  {:>9}  {:>5}  {:>8}  {:>5}  {:<9}  {}",
         "rank",
         "trial",
         "val acc",
@@ -285,7 +285,7 @@ fn print_table(results: &[TrialResult]) -> Result<()> {
             o => format!("  {}", o.name()),
         };
         outln!(
-            "{:>4} {:>5}  {:>8}  {:>9}  {:>6}  {:>9.3e}  {:>5}  {:>8}  {:>5}  {:<9}  {:<8}{outcome}",
+            "{:>4} {:>5}  {:>8}  {:>9}  {:>6}  {:>9.3e}  {:>5}  {:>8}  {:>5}  {:<9}  {}{outcome}",
             k + 1,
             r.trial,
             fmt_score(r.val_accuracy),
