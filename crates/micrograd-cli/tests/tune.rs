@@ -311,3 +311,50 @@ fn a_sweep_run_as_separate_processes_through_xargs_gives_the_in_process_table() 
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn the_learning_rate_range_test_suggests_a_rate_and_draws_the_loss() {
+    let dir = with_moons();
+    let (ok, out, err) = run(
+        dir.path(),
+        &[
+            "tune", "lr", "--data", "d.csv", "--steps", "60", "--plot", "lr.png", "--seed", "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("suggested learning rate: "))
+        .unwrap();
+    let lr: f64 = line["suggested learning rate: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1e-5..1.0).contains(&lr), "{out}");
+    assert!(fs::metadata(dir.path().join("lr.png")).unwrap().len() > 1000);
+    // The same command, the same suggestion.
+    let (_, again, _) = run(
+        dir.path(),
+        &[
+            "tune", "lr", "--data", "d.csv", "--steps", "60", "--seed", "2",
+        ],
+    );
+    assert_eq!(again, out);
+    let (ok, _, err) = run(
+        dir.path(),
+        &[
+            "tune", "lr", "--data", "d.csv", "--lr-min", "1", "--lr-max", "0.1",
+        ],
+    );
+    assert!(
+        !ok && err.contains("--lr-min 1 must be below --lr-max 0.1"),
+        "{err}"
+    );
+    let (ok, _, err) = run(
+        dir.path(),
+        &["tune", "lr", "--data", "d.csv", "--steps", "1"],
+    );
+    assert!(!ok && err.contains("--steps must be at least 2"), "{err}");
+}

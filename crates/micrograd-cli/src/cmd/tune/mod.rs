@@ -7,6 +7,7 @@
 //! - `trial.rs`: running and scoring one trial, the sweep (with halving), its outcome per trial;
 //! - this file: the flags, and the outputs (table, JSON lines, picture, the best model).
 
+mod lr_finder;
 mod plan;
 mod space;
 mod trial;
@@ -35,8 +36,12 @@ recorded as diverged. The same command gives the same table.
 Examples:
   micrograd tune --data moons.csv --lr 1e-3..1e-1:log --batch-size 16,64 --weight-decay 0,1e-4 \\
       --trials 24 --val-split 0.25 --seed 1 --plot tune.png --save-best best.json
-  micrograd tune --data spirals.csv --optimizer sgd,adam --hidden 16-16,32-32 --folds 4 --halving")]
+  micrograd tune --data spirals.csv --optimizer sgd,adam --hidden 16-16,32-32 --folds 4 --halving
+  micrograd tune lr --data moons.csv --plot lr.png     (the learning-rate range test)")]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
+    #[command(subcommand)]
+    command: Option<TuneCommand>,
     /// The data: CSV with a header, feature columns, then a `label` column.
     #[arg(long, value_name = "F.csv", required_unless_present_any = ["collect", "run_trial"])]
     data: Option<PathBuf>,
@@ -119,6 +124,14 @@ pub struct Args {
     collect: Option<PathBuf>,
 }
 
+/// `micrograd tune`'s subcommands.
+#[derive(clap::Subcommand)]
+enum TuneCommand {
+    /// Smith's learning-rate range test: the loss while the rate grows exponentially, and a
+    /// suggested rate.
+    Lr(lr_finder::LrArgs),
+}
+
 fn positive(x: f64) -> Option<&'static str> {
     (x <= 0.0).then_some("must be > 0")
 }
@@ -155,7 +168,10 @@ fn space(a: &Args) -> Result<Space> {
 }
 
 /// Runs `micrograd tune`.
-pub fn run(a: Args) -> Result<()> {
+pub fn run(mut a: Args) -> Result<()> {
+    if let Some(TuneCommand::Lr(lr)) = a.command.take() {
+        return lr_finder::run(lr);
+    }
     if let Some(dir) = &a.collect {
         let results = plan::collect(dir, a.plan.as_deref())?;
         return report(&a, &results, None);
@@ -185,11 +201,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     let data_path = a.data.as_ref().context("--data is required")?;
     let data = csv_data::load(data_path)?.dataset;
-    let loss = a.loss.unwrap_or(if data.n_classes() == 2 {
-        LossKind::Hinge
-    } else {
-        LossKind::CrossEntropy
-    });
+    let loss = space::loss_for(a.loss, &data);
     let folds = trial::Folds::new(&data, a.val_split, a.folds, a.seed)?;
     let jobs = a
         .jobs

@@ -3,6 +3,8 @@
 
 use crate::cmd::train::OptimizerName;
 use anyhow::{bail, Context, Result};
+use micrograd::data::Dataset;
+use micrograd::train::{LossKind, OptimizerKind};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
@@ -145,6 +147,27 @@ pub fn optimizer_name(o: OptimizerName) -> &'static str {
         OptimizerName::Adam => "adam",
         OptimizerName::Adamw => "adamw",
     }
+}
+
+/// The optimizer named `name` (as [`optimizer_name`] writes it), with momentum `m` if it takes one.
+pub fn optimizer_kind(name: &str, m: f64) -> Result<OptimizerKind> {
+    Ok(match name {
+        "sgd" => OptimizerKind::Sgd,
+        "momentum" => OptimizerKind::Momentum(m),
+        "nesterov" => OptimizerKind::Nesterov(m),
+        "adam" => OptimizerKind::Adam,
+        "adamw" => OptimizerKind::AdamW,
+        other => bail!("unknown optimizer `{other}`"),
+    })
+}
+
+/// `--loss`, or its default: hinge for 2 classes, softmax cross-entropy otherwise.
+pub fn loss_for(loss: Option<LossKind>, data: &Dataset) -> LossKind {
+    loss.unwrap_or(if data.n_classes() == 2 {
+        LossKind::Hinge
+    } else {
+        LossKind::CrossEntropy
+    })
 }
 
 /// Parses `--hidden 16-16,32,64-64`: architectures separated by commas, layer widths by `-`.

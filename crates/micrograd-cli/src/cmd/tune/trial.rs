@@ -1,13 +1,11 @@
 //! One trial of `micrograd tune` (a full `fit` per fold, scored on the held-out rows), and the sweep
 //! over all trials: in parallel, one trial per thread, with optional successive halving.
 
-use super::space::{trial_seed, Params};
+use super::space::{optimizer_kind, trial_seed, Params};
 use anyhow::{bail, Result};
 use micrograd::data::Dataset;
 use micrograd::nn::MLP;
-use micrograd::train::{
-    evaluate, fit, split_indices, FitConfig, LossKind, OptimizerKind, TrainError,
-};
+use micrograd::train::{evaluate, fit, split_indices, FitConfig, LossKind, TrainError};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -136,18 +134,6 @@ pub struct Sweep<'a> {
     pub halving: bool,
 }
 
-fn optimizer(p: &Params) -> Result<OptimizerKind> {
-    let m = p.momentum.unwrap_or(0.9);
-    Ok(match p.optimizer.as_str() {
-        "sgd" => OptimizerKind::Sgd,
-        "momentum" => OptimizerKind::Momentum(m),
-        "nesterov" => OptimizerKind::Nesterov(m),
-        "adam" => OptimizerKind::Adam,
-        "adamw" => OptimizerKind::AdamW,
-        other => bail!("unknown optimizer `{other}`"),
-    })
-}
-
 /// Best first: scored before diverged, then higher validation accuracy, lower validation loss, then
 /// the lower trial index.
 fn order(a: &TrialResult, b: &TrialResult) -> Ordering {
@@ -181,7 +167,7 @@ impl Sweep<'_> {
     fn config(&self, p: &Params, seed: u64, epochs: usize) -> Result<FitConfig> {
         let config = FitConfig {
             loss: self.loss,
-            optimizer: optimizer(p)?,
+            optimizer: optimizer_kind(&p.optimizer, p.momentum.unwrap_or(0.9))?,
             lr: p.lr,
             weight_decay: p.weight_decay,
             dropout: p.dropout,
