@@ -22,6 +22,8 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Train an MLP on a CSV data set.
     Train(Box<cmd::train::Args>),
+    /// Hyperparameter search: grid or random, validation split or k-fold, successive halving.
+    Tune(Box<cmd::tune::Args>),
     /// Score a CSV data set with a saved model.
     Predict(cmd::predict::Args),
     /// Differentiate an expression: `micrograd grad "x*y + 1" x=2 y=3`.
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Train(args) => cmd::train::run(*args),
+        Command::Tune(args) => cmd::tune::run(*args),
         Command::Predict(args) => cmd::predict::run(args),
         Command::Grad(args) => cmd::grad::run(args),
         Command::Data(c) => cmd::data::run(c),

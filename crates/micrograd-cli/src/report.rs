@@ -73,6 +73,15 @@ impl Progress {
         }
     }
 
+    /// One more item done, out of order (trials finishing on several threads): advances the bar
+    /// with `status` as its message; plain output prints nothing for it.
+    pub fn inc(&self, status: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(status.to_string());
+            bar.inc(1);
+        }
+    }
+
     /// Ends the report: the bar stays, full or where training stopped (`ok`), or is abandoned
     /// (an error follows).
     pub fn finish(&self, ok: bool) {

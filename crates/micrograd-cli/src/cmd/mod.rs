@@ -6,3 +6,4 @@ pub mod gpt;
 pub mod grad;
 pub mod predict;
 pub mod train;
+pub mod tune;

@@ -30,7 +30,17 @@ use rand::{Rng, SeedableRng};
 pub struct Dropout {
     p: f64,
     training: bool,
-    rng: rand::rngs::StdRng,
+    source: Source,
+}
+
+/// Where [`Dropout::apply`] takes its drop decisions from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// The seeded generator.
+    Rng(Box<rand::rngs::StdRng>),
+    /// Decisions drawn beforehand ([`Dropout::draw_mask`]), used in order: a worker thread replays
+    /// the very units the generator dropped for its example.
+    Replay { mask: Vec<bool>, next: usize },
 }
 
 impl Dropout {
@@ -39,14 +49,60 @@ impl Dropout {
     /// # Panics
     /// If `p` is not in `[0, 1)` (NaN included).
     pub fn new(p: f64, seed: u64) -> Dropout {
-        assert!(
-            (0.0..1.0).contains(&p),
-            "micrograd::nn::Dropout: p must be in [0, 1), got {p}"
-        );
+        check_p(p);
         Dropout {
             p,
             training: true,
-            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            source: Source::Rng(Box::new(rand::rngs::StdRng::seed_from_u64(seed))),
+        }
+    }
+
+    /// Dropout with probability `p` in train mode that drops exactly the units `mask` says (`true` =
+    /// dropped), in order, instead of drawing them: what [`Dropout::draw_mask`] drew on another
+    /// thread. Past the end of the mask it drops nothing.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1)`.
+    ///
+    /// ```
+    /// use micrograd::nn::Dropout;
+    /// use micrograd::Value;
+    /// let h: Vec<Value> = (0..50).map(|_| Value::new(1.0)).collect();
+    /// let mut a = Dropout::new(0.3, 7);
+    /// let mask = a.clone().draw_mask(50);
+    /// let mut b = Dropout::replay(0.3, mask);
+    /// let (x, y): (Vec<f64>, Vec<f64>) = (a.apply(&h).iter().map(|v| v.data()).collect(),
+    ///     b.apply(&h).iter().map(|v| v.data()).collect());
+    /// assert_eq!(x, y);
+    /// ```
+    pub fn replay(p: f64, mask: Vec<bool>) -> Dropout {
+        check_p(p);
+        Dropout {
+            p,
+            training: true,
+            source: Source::Replay { mask, next: 0 },
+        }
+    }
+
+    /// The drop decisions the next `n` units would get in train mode (`true` = dropped), advancing
+    /// the generator as [`Dropout::apply`] on `n` units would. With `p = 0` nothing is drawn and
+    /// nothing is dropped.
+    pub fn draw_mask(&mut self, n: usize) -> Vec<bool> {
+        if self.p == 0.0 {
+            return vec![false; n];
+        }
+        (0..n).map(|_| self.dropped()).collect()
+    }
+
+    /// The next drop decision.
+    fn dropped(&mut self) -> bool {
+        match &mut self.source {
+            Source::Rng(rng) => rng.random::<f64>() < self.p,
+            Source::Replay { mask, next } => {
+                let d = mask.get(*next).copied().unwrap_or(false);
+                *next += 1;
+                d
+            }
         }
     }
 
@@ -78,7 +134,7 @@ impl Dropout {
         let scale = 1.0 / (1.0 - self.p);
         h.iter()
             .map(|&v| {
-                if self.rng.random::<f64>() < self.p {
+                if self.dropped() {
                     Value::new(0.0)
                 } else {
                     v * scale
@@ -86,6 +142,14 @@ impl Dropout {
             })
             .collect()
     }
+}
+
+/// Panics unless `p` is in `[0, 1)`.
+fn check_p(p: f64) {
+    assert!(
+        (0.0..1.0).contains(&p),
+        "micrograd::nn::Dropout: p must be in [0, 1), got {p}"
+    );
 }
 
 impl MLP {

@@ -52,6 +52,7 @@ mod init;
 mod linear;
 mod model_file;
 mod pool;
+mod replica;
 mod sequential;
 #[cfg(feature = "serde")]
 mod sequential_file;
@@ -68,6 +69,7 @@ pub use linear::Linear;
 pub(crate) use model_file::json as json_fields;
 pub use model_file::{LayerWeights, MlpWeights, ModelError, NeuronWeights};
 pub use pool::{AvgPool2d, Flatten, MaxPool2d};
+pub use replica::{MlpShape, Replicate};
 pub use sequential::{AnyLayer, Model, Sequential};
 pub use shape::{Chw, ShapeError};
 

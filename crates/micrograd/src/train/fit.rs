@@ -2,13 +2,14 @@
 //! stopping.
 
 use super::error::{at_least_one, check, fraction, non_negative, positive};
+use super::parallel::{auto_threads, batch_gradient, evaluate_rows, Batch, Workers};
 use super::{
     shuffled_batches, split_indices, Bound, ConfigError, ConfigField, EarlyStopping, LossKind,
     TrainError,
 };
 use crate::data::Dataset;
 use crate::engine::{Tape, Value};
-use crate::nn::{Dropout, Module, MLP};
+use crate::nn::{Dropout, Module, Replicate, MLP};
 use crate::optim::{clip_grad_norm, Adam, AdamW, Optimizer, Schedule, Sgd};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -140,6 +141,12 @@ pub struct FitConfig {
     pub clip: Option<f64>,
     /// Seed of the split, the shuffling and the dropout.
     pub seed: u64,
+    /// Threads computing each batch's gradient (and the evaluation): 0 means automatic
+    /// ([`auto_threads`](super::auto_threads): the machine's cores, one thread for batches below
+    /// [`MIN_PARALLEL_BATCH`](super::MIN_PARALLEL_BATCH)). **Every thread count gives the same
+    /// numbers**, bit for bit (see `parallel.rs` in [`train`](super)). Without the `parallel`
+    /// feature every count computes on the calling thread.
+    pub threads: usize,
 }
 
 impl Default for FitConfig {
@@ -158,6 +165,7 @@ impl Default for FitConfig {
             patience: None,
             clip: None,
             seed: 0,
+            threads: 0,
         }
     }
 }
@@ -255,29 +263,103 @@ pub fn evaluate(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(f64, f64
         data,
         &(0..data.len()).collect::<Vec<_>>(),
         loss,
+        &Workers::new(1),
     ))
 }
 
-fn eval_rows(model: &MLP, data: &Dataset, rows: &[usize], loss: LossKind) -> (f64, f64) {
+/// `model.forward_with_dropout`, the forward pass `fit` computes on its workers.
+fn mlp_forward(model: &MLP, x: &[Value], dropout: &mut Dropout) -> Vec<Value> {
+    model.forward_with_dropout(x, dropout)
+}
+
+fn eval_rows(
+    model: &MLP,
+    data: &Dataset,
+    rows: &[usize],
+    loss: LossKind,
+    workers: &Workers,
+) -> (f64, f64) {
     if rows.is_empty() {
         return (f64::NAN, f64::NAN);
     }
-    let mark = Tape::mark();
-    let mut total = 0.0;
-    let mut correct = 0usize;
-    for &i in rows {
-        let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
-        let out = model.forward(&x);
-        let class = data.labels()[i];
-        total += loss.example_loss(&out, class).data();
-        let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
-        correct += usize::from(loss.predict(&plain) == class);
-        Tape::rewind(mark);
+    let (mut total, mut correct) = (0.0, 0usize);
+    if workers.is_parallel() {
+        let params: Vec<f64> = model.parameters().iter().map(|p| p.data()).collect();
+        let batch = Batch {
+            data,
+            rows,
+            loss,
+            dropout: (0.0, None),
+            forward: &mlp_forward,
+        };
+        for (l, ok) in evaluate_rows(workers, &model.shape(), &params, &batch) {
+            total += l;
+            correct += usize::from(ok);
+        }
+    } else {
+        let mark = Tape::mark();
+        for &i in rows {
+            let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
+            let out = model.forward(&x);
+            let class = data.labels()[i];
+            total += loss.example_loss(&out, class).data();
+            let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
+            correct += usize::from(loss.predict(&plain) == class);
+            Tape::rewind(mark);
+        }
     }
     (
         total / rows.len() as f64,
         correct as f64 / rows.len() as f64,
     )
+}
+
+/// One batch's loss, with its gradient (the mean loss's plus the `l2` term's) left in the
+/// parameters' grads, computed on the workers: the same numbers as the single-tape step of
+/// [`fit_until`] (see `parallel.rs`). A non-finite loss leaves the grads as they were.
+fn parallel_step(
+    model: &MLP,
+    params: &[Value],
+    workers: &Workers,
+    data: &Dataset,
+    rows: &[usize],
+    config: &FitConfig,
+    dropout: &mut Dropout,
+) -> f64 {
+    let mut numbers = vec![0.0; params.len()];
+    Tape::read_data(params, &mut numbers);
+    let units = model.dropout_units();
+    let masks: Option<Vec<Vec<bool>>> =
+        (config.dropout > 0.0).then(|| rows.iter().map(|_| dropout.draw_mask(units)).collect());
+    // The single tape's sweep adds the l2 term's gradient first, then the examples' from the last.
+    let mut grad = vec![0.0; params.len()];
+    let mut penalty = None;
+    if config.l2 > 0.0 {
+        let mark = Tape::mark();
+        Tape::zero_grads(params);
+        let term = crate::loss::l2_penalty(params, config.l2);
+        term.backward();
+        Tape::read_grads(params, &mut grad);
+        penalty = Some(term.data());
+        Tape::rewind(mark);
+    }
+    let batch = Batch {
+        data,
+        rows,
+        loss: config.loss,
+        dropout: (config.dropout, masks.as_deref()),
+        forward: &mlp_forward,
+    };
+    let losses = batch_gradient(workers, &model.shape(), &numbers, &batch, &mut grad);
+    // `loss::mean`'s forward pass: summed left to right from 0, times 1/n; then `+ l2 term`.
+    let mean = losses.iter().fold(0.0, |acc, l| acc + l) * (1.0 / rows.len() as f64);
+    let value = penalty.map_or(mean, |p| mean + p);
+    if value.is_finite() {
+        for (p, &g) in params.iter().zip(&grad) {
+            p.set_grad(g);
+        }
+    }
+    value
 }
 
 fn check_fit_shape(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(), TrainError> {
@@ -414,26 +496,44 @@ pub fn fit_until(
         stopped_early: false,
         sizes: (n, val_rows.len()),
     };
+    let batch_len = if config.batch_size == 0 {
+        n
+    } else {
+        config.batch_size.min(n)
+    };
+    let workers = Workers::new(match config.threads {
+        0 => auto_threads(batch_len),
+        t => t,
+    });
     let mark = Tape::mark();
     let mut step = 0usize;
     let mut lr = config.lr;
     for epoch in 0..config.epochs {
         dropout.train();
         for batch in shuffled_batches(n, config.batch_size, &mut shuffle_rng) {
-            let losses: Vec<Value> = batch
-                .iter()
-                .map(|&b| {
-                    let i = train_rows[b];
-                    let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
-                    let out = model.forward_with_dropout(&x, &mut dropout);
-                    config.loss.example_loss(&out, data.labels()[i])
-                })
-                .collect();
-            let mut total = crate::loss::mean(&losses);
-            if config.l2 > 0.0 {
-                total += crate::loss::l2_penalty(&params, config.l2);
-            }
-            let value = total.data();
+            let rows: Vec<usize> = batch.iter().map(|&b| train_rows[b]).collect();
+            let value = if workers.is_parallel() {
+                parallel_step(model, &params, &workers, data, &rows, config, &mut dropout)
+            } else {
+                let losses: Vec<Value> = rows
+                    .iter()
+                    .map(|&i| {
+                        let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
+                        let out = model.forward_with_dropout(&x, &mut dropout);
+                        config.loss.example_loss(&out, data.labels()[i])
+                    })
+                    .collect();
+                let mut total = crate::loss::mean(&losses);
+                if config.l2 > 0.0 {
+                    total += crate::loss::l2_penalty(&params, config.l2);
+                }
+                let value = total.data();
+                if value.is_finite() {
+                    opt.zero_grad(&params);
+                    total.backward();
+                }
+                value
+            };
             if !value.is_finite() {
                 Tape::rewind(mark);
                 return Err(TrainError::NonFiniteBatchLoss {
@@ -442,8 +542,6 @@ pub fn fit_until(
                     loss: value,
                 });
             }
-            opt.zero_grad(&params);
-            total.backward();
             if let Some(c) = config.clip {
                 let norm = clip_grad_norm(&params, c);
                 if !norm.is_finite() {
@@ -462,8 +560,10 @@ pub fn fit_until(
             step += 1;
         }
         dropout.eval();
-        let (train_loss, train_accuracy) = eval_rows(model, data, &train_rows, config.loss);
-        let val = (!val_rows.is_empty()).then(|| eval_rows(model, data, &val_rows, config.loss));
+        let (train_loss, train_accuracy) =
+            eval_rows(model, data, &train_rows, config.loss, &workers);
+        let val = (!val_rows.is_empty())
+            .then(|| eval_rows(model, data, &val_rows, config.loss, &workers));
         let record = EpochRecord {
             epoch,
             train_loss,

@@ -6,6 +6,9 @@
 //!   full batch, hinge loss, L2, SGD with a linearly decaying learning rate.
 //! * `fit.rs`: the general loop ([`fit`], [`FitConfig`], [`evaluate`]): any [`LossKind`], any
 //!   optimizer ([`OptimizerKind`]), a schedule, mini-batches, dropout, validation, early stopping.
+//! * `parallel.rs`: a batch's gradient on several threads ([`FitConfig::threads`]), the same
+//!   numbers for every thread count: fixed chunks of [`CHUNK`] examples, each example's gradient
+//!   added in one fixed order.
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
@@ -74,6 +77,7 @@ mod demo;
 mod error;
 mod fit;
 mod model_epoch;
+mod parallel;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
@@ -83,3 +87,4 @@ pub use fit::{
     evaluate, fit, fit_until, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind,
 };
 pub use model_epoch::{confusion_matrix, evaluate_model, train_epoch};
+pub use parallel::{auto_threads, CHUNK, MIN_PARALLEL_BATCH};

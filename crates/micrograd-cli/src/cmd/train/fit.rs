@@ -71,6 +71,11 @@ pub struct FitArgs {
     /// Clip the global gradient norm to this before every update.
     #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
     clip: Option<f64>,
+    /// Threads computing each batch (the same numbers for every count); 0 = automatic: the
+    /// machine's cores, one thread for batches below 64 examples, where threads do not pay
+    /// [default: 0].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    threads: Option<usize>,
 }
 
 /// `--optimizer` values.
@@ -127,6 +132,7 @@ impl FitArgs {
             patience: self.patience,
             clip: self.clip,
             seed,
+            threads: self.threads.unwrap_or(defaults.threads),
         };
         if let Err(e) = config.validate() {
             bail!(flag_error(&e));

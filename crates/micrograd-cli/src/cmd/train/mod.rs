@@ -31,7 +31,8 @@ Two training loops:
     for --steps steps, the learning rate decaying linearly from --lr-start to --lr-end; the trace
     and the log count steps from 0, as micrograd does.
   the general loop, chosen by any of --loss --optimizer --momentum --lr --schedule --step-epochs
-    --gamma --weight-decay --dropout --batch-size --epochs --val-split --patience --clip: k classes
+    --gamma --weight-decay --dropout --batch-size --epochs --val-split --patience --clip --threads:
+    k classes
     (--loss ce, the default for more than 2), mini-batches, validation, early stopping; the log,
     the trace, the errors and the loss plot count epochs from 1.
 
@@ -375,7 +376,7 @@ mod tests {
             .fit
             .is_none());
         let ids = fit::flag_ids();
-        assert_eq!(ids.len(), 14);
+        assert_eq!(ids.len(), 15);
         for id in &ids {
             let flag = format!("--{}", id.as_str().replace('_', "-"));
             let value = match id.as_str() {

@@ -1,0 +1,49 @@
+//! Data-parallel `fit` timed: one epoch (the updates and the epoch's evaluation) of an MLP 2-64-64-1
+//! on 2,000 moons points, with 1 and 2 threads, for batches of 16, 64, 256 and 1024.
+//!
+//! Run with `cargo bench -p micrograd --features parallel --bench parallel`. Each batch size's 1- and
+//! 2-thread runs are measured back to back, so that the ratio is fair on a busy machine.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use micrograd::data::moons;
+use micrograd::nn::MLP;
+use micrograd::train::{fit, FitConfig};
+use micrograd::Tape;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn bench_parallel(c: &mut Criterion) {
+    let data = moons(2000, 0.1, 1);
+    let mut group = c.benchmark_group("fit_epoch_2-64-64-1_moons2000");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
+    for batch in [16, 64, 256, 1024] {
+        for threads in [1, 2] {
+            let config = FitConfig {
+                lr: 0.05,
+                batch_size: batch,
+                epochs: 1,
+                threads,
+                ..FitConfig::default()
+            };
+            group.bench_with_input(
+                BenchmarkId::new(format!("batch{batch}"), format!("{threads}threads")),
+                &config,
+                |b, config| {
+                    b.iter(|| {
+                        let mark = Tape::mark();
+                        let model = MLP::seeded(2, &[64, 64, 1], 1);
+                        black_box(fit(&model, &data, config, |_| {}).unwrap());
+                        Tape::rewind(mark);
+                    })
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_parallel);
+criterion_main!(benches);
