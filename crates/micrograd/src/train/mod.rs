@@ -73,6 +73,7 @@
 //! `into_model`.
 
 mod batches;
+mod config;
 mod demo;
 mod error;
 mod fit;
@@ -81,10 +82,9 @@ mod parallel;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
+pub use config::{FitConfig, LrSchedule, OptimizerKind};
 pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
-pub use fit::{
-    evaluate, fit, fit_until, EpochRecord, FitConfig, FitReport, LrSchedule, OptimizerKind,
-};
+pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
 pub use model_epoch::{confusion_matrix, evaluate_model, train_epoch};
 pub use parallel::{auto_threads, CHUNK, MIN_PARALLEL_BATCH};

@@ -1,0 +1,296 @@
+//! The architecture grammar ([`Architecture`]): `conv(8,3,pad=1) relu maxpool(2) flatten
+//! linear(10)` parsed (errors point at the column) and built into a [`Sequential`] for an input
+//! shape.
+//!
+//! This file holds what an architecture is and how it is built and printed; `parser.rs` reads
+//! the text.
+
+use super::{
+    Activation, AnyLayer, AvgPool2d, Chw, Conv2d, Flatten, Init, Linear, MaxPool2d, Sequential,
+};
+use parser::Parser;
+use rand::Rng;
+use std::fmt;
+use std::str::FromStr;
+
+mod parser;
+
+/// One layer of an [`Architecture`], before its input shape (and so its weights) is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerSpec {
+    /// `conv(out, kernel, stride=1, pad=0)`.
+    Conv {
+        /// Output channels.
+        out: usize,
+        /// Kernel size.
+        kernel: usize,
+        /// Stride.
+        stride: usize,
+        /// Zero padding on each side.
+        padding: usize,
+    },
+    /// `linear(out)`.
+    Linear {
+        /// Output features.
+        out: usize,
+    },
+    /// `maxpool(kernel, stride=kernel, pad=0)`.
+    MaxPool {
+        /// Window size.
+        kernel: usize,
+        /// Stride.
+        stride: usize,
+        /// Padding on each side.
+        padding: usize,
+    },
+    /// `avgpool(kernel, stride=kernel, pad=0)`.
+    AvgPool {
+        /// Window size.
+        kernel: usize,
+        /// Stride.
+        stride: usize,
+        /// Padding on each side (counted as zeros).
+        padding: usize,
+    },
+    /// `flatten`.
+    Flatten,
+    /// `relu`, `tanh`, `sigmoid`, `identity`.
+    Activation(Activation),
+}
+
+impl LayerSpec {
+    /// [`LayerSpec::MaxPool`] (if `max`) or [`LayerSpec::AvgPool`].
+    pub fn pool(max: bool, kernel: usize, stride: usize, padding: usize) -> LayerSpec {
+        if max {
+            LayerSpec::MaxPool {
+                kernel,
+                stride,
+                padding,
+            }
+        } else {
+            LayerSpec::AvgPool {
+                kernel,
+                stride,
+                padding,
+            }
+        }
+    }
+
+    /// The layer for an input of shape `input`, weights drawn by `init` (before the shape is
+    /// checked, so a failing architecture still draws the same numbers as far as it gets).
+    fn build(self, input: Chw, init: Init, rng: &mut impl Rng) -> AnyLayer {
+        match self {
+            LayerSpec::Conv {
+                out,
+                kernel,
+                stride,
+                padding,
+            } => Conv2d::with_init(input.channels, out, kernel, stride, padding, init, rng).into(),
+            LayerSpec::Linear { out } => Linear::with_init(input.len(), out, init, rng).into(),
+            LayerSpec::MaxPool {
+                kernel,
+                stride,
+                padding,
+            } => MaxPool2d::new(kernel, stride).padding(padding).into(),
+            LayerSpec::AvgPool {
+                kernel,
+                stride,
+                padding,
+            } => AvgPool2d::new(kernel, stride).padding(padding).into(),
+            LayerSpec::Flatten => Flatten.into(),
+            LayerSpec::Activation(a) => a.into(),
+        }
+    }
+}
+
+/// Why an architecture could not be parsed or built: the 1-based column and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchError {
+    /// The 1-based character column the error points at.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ArchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: {}", self.column, self.message)
+    }
+}
+
+impl std::error::Error for ArchError {}
+
+impl ArchError {
+    /// The architecture text with a caret under the column, for terminals:
+    ///
+    /// ```text
+    /// conv(8,3) relu maxpool(0)
+    ///                        ^ column 24: maxpool's kernel size must be at least 1
+    /// ```
+    pub fn pointed(&self, text: &str) -> String {
+        format!(
+            "{text}\n{}^ {self}",
+            " ".repeat(self.column.saturating_sub(1))
+        )
+    }
+}
+
+/// A parsed architecture: its layers and the column each starts at. The grammar:
+///
+/// ```text
+/// architecture := layer (whitespace layer)*
+/// layer        := conv(OUT, K [, STRIDE [, PAD]])      2-D convolution, K×K kernel (stride 1, pad 0)
+///               | linear(OUT)                          fully connected (reads its input flat)
+///               | maxpool(K [, STRIDE [, PAD]])        max pooling (stride K, pad 0)
+///               | avgpool(K [, STRIDE [, PAD]])        average pooling (stride K, pad 0)
+///               | flatten | relu | tanh | sigmoid | identity
+/// ```
+///
+/// Optional arguments may also be named: `stride=2`, `pad=1` (or `padding=1`). Names are
+/// case-insensitive; `conv2d`, `dense`, `max_pool`, `avg_pool` are accepted spellings. Columns are
+/// 1-based and count characters.
+///
+/// ```
+/// use micrograd::nn::{Architecture, Chw, Init, Module};
+/// use rand::SeedableRng;
+/// let arch: Architecture = "conv(8,3,pad=1) relu maxpool(2) flatten linear(10)".parse().unwrap();
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// let model = arch.build(Chw::new(1, 8, 8), Init::Kaiming, &mut rng).unwrap();
+/// assert_eq!(model.num_parameters(), 8 * 9 + 8 + 128 * 10 + 10);
+///
+/// let err = "conv(8,3) relu maxpool(2,strde=2)".parse::<Architecture>().unwrap_err();
+/// assert_eq!(err.to_string(), "column 26: unknown argument `strde` (expected stride or pad)");
+/// let err = arch_error("conv(8,5) maxpool(4) maxpool(2)");
+/// assert_eq!(err.column, 22);
+/// # fn arch_error(s: &str) -> micrograd::nn::ArchError {
+/// #     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// #     s.parse::<Architecture>().unwrap().build(Chw::new(1, 8, 8), Init::Kaiming, &mut rng).unwrap_err()
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Architecture {
+    layers: Vec<LayerSpec>,
+    columns: Vec<usize>,
+}
+
+impl Architecture {
+    /// Parses the grammar in [`Architecture`]'s documentation.
+    ///
+    /// # Errors
+    /// An unknown layer or argument, a missing or extra argument, a number out of range, a missing
+    /// parenthesis, or no layer at all; the error's column points at it.
+    pub fn parse(text: &str) -> Result<Architecture, ArchError> {
+        Parser::new(text).architecture()
+    }
+
+    /// The layers, in order.
+    pub fn layers(&self) -> &[LayerSpec] {
+        &self.layers
+    }
+
+    /// The 1-based column each layer starts at.
+    pub fn columns(&self) -> &[usize] {
+        &self.columns
+    }
+
+    /// The model for inputs of shape `input`: each convolution gets the channel count and each
+    /// linear layer the input size its predecessor produces; weights are drawn by `init`, layer by
+    /// layer, in parameter order; biases are 0.
+    ///
+    /// # Errors
+    /// The first layer whose input does not fit it, with its column, e.g. `column 22: layer 3
+    /// (maxpool(2)): the 2×2 window does not fit the 1×1 input (...)`.
+    pub fn build(
+        &self,
+        input: Chw,
+        init: Init,
+        rng: &mut impl Rng,
+    ) -> Result<Sequential, ArchError> {
+        let mut layers = Vec::with_capacity(self.layers.len());
+        let mut shape = input;
+        for (i, spec) in self.layers.iter().enumerate() {
+            let layer = spec.build(shape, init, rng);
+            shape = layer.output_shape(shape).map_err(|e| ArchError {
+                column: self.columns[i],
+                message: e.at(i).to_string(),
+            })?;
+            layers.push(layer);
+        }
+        Sequential::new(input, layers).map_err(|e| ArchError {
+            column: e.layer.map_or(1, |i| self.columns[i]),
+            message: e.to_string(),
+        })
+    }
+}
+
+impl FromStr for Architecture {
+    type Err = ArchError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Architecture::parse(s)
+    }
+}
+
+impl fmt::Display for Architecture {
+    /// The canonical spelling, which parses back to the same architecture.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, spec) in self.layers.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{spec}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for LayerSpec {
+    /// The canonical spelling: `conv(8,3,pad=1)`, `maxpool(2)`, `linear(10)`, `relu`; optional
+    /// arguments only when they differ from their defaults.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe(*self))
+    }
+}
+
+fn describe(spec: LayerSpec) -> String {
+    let pool = |name: &str, kernel: usize, stride: usize, padding: usize| {
+        let mut s = format!("{name}({kernel}");
+        if stride != kernel {
+            s += &format!(",stride={stride}");
+        }
+        if padding != 0 {
+            s += &format!(",pad={padding}");
+        }
+        s + ")"
+    };
+    match spec {
+        LayerSpec::Conv {
+            out,
+            kernel,
+            stride,
+            padding,
+        } => {
+            let mut s = format!("conv({out},{kernel}");
+            if stride != 1 {
+                s += &format!(",stride={stride}");
+            }
+            if padding != 0 {
+                s += &format!(",pad={padding}");
+            }
+            s + ")"
+        }
+        LayerSpec::Linear { out } => format!("linear({out})"),
+        LayerSpec::MaxPool {
+            kernel,
+            stride,
+            padding,
+        } => pool("maxpool", kernel, stride, padding),
+        LayerSpec::AvgPool {
+            kernel,
+            stride,
+            padding,
+        } => pool("avgpool", kernel, stride, padding),
+        LayerSpec::Flatten => "flatten".into(),
+        LayerSpec::Activation(Activation::Linear) => "identity".into(),
+        LayerSpec::Activation(a) => a.name().into(),
+    }
+}

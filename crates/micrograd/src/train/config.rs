@@ -1,0 +1,201 @@
+//! What [`fit`](super::fit) is told: [`FitConfig`], the optimizer it builds ([`OptimizerKind`]) and
+//! the learning-rate schedule over the run ([`LrSchedule`]), with the checks of every bound.
+
+use super::error::{at_least_one, check, fraction, non_negative, positive};
+use super::{Bound, ConfigField, LossKind, TrainError};
+use crate::optim::{Adam, AdamW, Optimizer, Schedule, Sgd};
+
+/// The optimizer [`fit`](super::fit) builds (from [`crate::optim`], PyTorch's default betas and eps for Adam).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerKind {
+    /// Plain SGD: `p ← p - lr·g`.
+    Sgd,
+    /// SGD with (heavy-ball) momentum `μ`, in `[0, 1)`.
+    Momentum(f64),
+    /// SGD with Nesterov momentum `μ`, in `[0, 1)`.
+    Nesterov(f64),
+    /// Adam, betas (0.9, 0.999), eps 1e-8; weight decay is added to the gradient (L2).
+    Adam,
+    /// AdamW, betas (0.9, 0.999), eps 1e-8; decoupled weight decay.
+    AdamW,
+}
+
+impl OptimizerKind {
+    /// Builds the optimizer with learning rate `lr` and weight decay `weight_decay`.
+    pub fn build(self, lr: f64, weight_decay: f64) -> Box<dyn Optimizer> {
+        match self {
+            OptimizerKind::Sgd => Box::new(Sgd::new(lr).weight_decay(weight_decay)),
+            OptimizerKind::Momentum(m) => {
+                Box::new(Sgd::new(lr).momentum(m).weight_decay(weight_decay))
+            }
+            OptimizerKind::Nesterov(m) => Box::new(
+                Sgd::new(lr)
+                    .momentum(m)
+                    .nesterov(true)
+                    .weight_decay(weight_decay),
+            ),
+            OptimizerKind::Adam => Box::new(Adam::new(lr).weight_decay(weight_decay)),
+            OptimizerKind::AdamW => Box::new(AdamW::new(lr).weight_decay(weight_decay)),
+        }
+    }
+}
+
+/// The learning-rate schedule of [`fit`](super::fit), over all its update steps (`epochs × batches per epoch`),
+/// turned into an [`optim::Schedule`](crate::optim::Schedule) by [`LrSchedule::resolve`].
+///
+/// It holds no formula of its own: it names a `Schedule` relative to a run whose length `fit` only
+/// knows once the data is split and batched (the whole run for `Linear` and `Cosine`, epochs for
+/// `Step`), and every learning rate comes from `Schedule::lr`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LrSchedule {
+    /// The base rate throughout.
+    Constant,
+    /// Linear decay from the base rate to `base · end_factor` at the last step.
+    Linear {
+        /// The final factor (micrograd's demo decays to 0.1).
+        end_factor: f64,
+    },
+    /// Cosine annealing from the base rate to `min_lr` at the last step.
+    Cosine {
+        /// The final learning rate.
+        min_lr: f64,
+    },
+    /// Multiply by `gamma` every `epochs` epochs.
+    Step {
+        /// Epochs between decays, at least 1.
+        epochs: usize,
+        /// The factor.
+        gamma: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The per-step schedule for a run of `total_steps` update steps with `steps_per_epoch` steps an
+    /// epoch.
+    ///
+    /// ```
+    /// use micrograd::optim::Schedule;
+    /// use micrograd::train::LrSchedule;
+    /// let s = LrSchedule::Step { epochs: 2, gamma: 0.5 }.resolve(100, 5);
+    /// assert_eq!(s, Schedule::Step { step_size: 10, gamma: 0.5 });
+    /// ```
+    pub fn resolve(self, total_steps: usize, steps_per_epoch: usize) -> Schedule {
+        match self {
+            LrSchedule::Constant => Schedule::Constant,
+            LrSchedule::Linear { end_factor } => Schedule::Linear {
+                start_factor: 1.0,
+                end_factor,
+                total_steps: total_steps.saturating_sub(1),
+            },
+            LrSchedule::Cosine { min_lr } => Schedule::Cosine {
+                total_steps: total_steps.saturating_sub(1),
+                min_lr,
+            },
+            LrSchedule::Step { epochs, gamma } => Schedule::Step {
+                step_size: (epochs * steps_per_epoch).max(1),
+                gamma,
+            },
+        }
+    }
+}
+
+/// Everything [`fit`](super::fit) needs to know. `FitConfig::default()` is full-batch plain SGD on the hinge loss
+/// with lr 0.1 for 100 epochs, no regularization, no validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitConfig {
+    /// The loss.
+    pub loss: LossKind,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// The base learning rate (finite, > 0).
+    pub lr: f64,
+    /// The learning-rate schedule.
+    pub schedule: LrSchedule,
+    /// The optimizer's weight decay (finite, >= 0): L2 added to the gradient for SGD and Adam,
+    /// decoupled for AdamW.
+    pub weight_decay: f64,
+    /// `alpha · Σ p²` added to every batch's loss (micrograd's regularization; finite, >= 0).
+    pub l2: f64,
+    /// Dropout probability after each hidden layer, in `[0, 1)`; 0 turns it off.
+    pub dropout: f64,
+    /// Examples per update; 0 means the whole training set (full batch).
+    pub batch_size: usize,
+    /// Passes over the training set (at least 1).
+    pub epochs: usize,
+    /// Fraction of the data held out for validation, in `[0, 1)`; 0 means no validation set.
+    pub val_split: f64,
+    /// Stop after this many epochs without a new best validation loss (needs `val_split > 0`);
+    /// the parameters of the best epoch are then restored.
+    pub patience: Option<usize>,
+    /// Clip the global gradient norm to this (finite, > 0) before each update.
+    pub clip: Option<f64>,
+    /// Seed of the split, the shuffling and the dropout.
+    pub seed: u64,
+    /// Threads computing each batch's gradient (and the evaluation): 0 means automatic
+    /// ([`auto_threads`](super::auto_threads): the machine's cores, one thread for batches below
+    /// [`MIN_PARALLEL_BATCH`](super::MIN_PARALLEL_BATCH)). **Every thread count gives the same
+    /// numbers**, bit for bit (see `parallel.rs` in [`train`](super)). Without the `parallel`
+    /// feature every count computes on the calling thread.
+    pub threads: usize,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            loss: LossKind::Hinge,
+            optimizer: OptimizerKind::Sgd,
+            lr: 0.1,
+            schedule: LrSchedule::Constant,
+            weight_decay: 0.0,
+            l2: 0.0,
+            dropout: 0.0,
+            batch_size: 0,
+            epochs: 100,
+            val_split: 0.0,
+            patience: None,
+            clip: None,
+            seed: 0,
+            threads: 0,
+        }
+    }
+}
+
+impl FitConfig {
+    /// Checks every number is in range (see the fields), so that building the optimizer, the schedule
+    /// and the dropout cannot panic. The error ([`TrainError::Config`]) names the field and the bound.
+    ///
+    /// ```
+    /// use micrograd::train::FitConfig;
+    /// let bad = FitConfig { dropout: 1.0, ..FitConfig::default() };
+    /// assert_eq!(bad.validate().unwrap_err().to_string(), "dropout must be in [0, 1), got 1");
+    /// ```
+    pub fn validate(&self) -> Result<(), TrainError> {
+        use ConfigField as F;
+        positive(F::Lr, self.lr)?;
+        non_negative(F::WeightDecay, self.weight_decay)?;
+        non_negative(F::L2, self.l2)?;
+        fraction(F::Dropout, self.dropout)?;
+        fraction(F::ValSplit, self.val_split)?;
+        at_least_one(F::Epochs, self.epochs)?;
+        if let OptimizerKind::Momentum(m) | OptimizerKind::Nesterov(m) = self.optimizer {
+            fraction(F::Momentum, m)?;
+        }
+        match self.schedule {
+            LrSchedule::Constant => {}
+            LrSchedule::Linear { end_factor } => non_negative(F::LinearEndFactor, end_factor)?,
+            LrSchedule::Cosine { min_lr } => non_negative(F::CosineMinLr, min_lr)?,
+            LrSchedule::Step { epochs, gamma } => {
+                at_least_one(F::StepEpochs, epochs)?;
+                positive(F::StepGamma, gamma)?;
+            }
+        }
+        if let Some(c) = self.clip {
+            positive(F::Clip, c)?;
+        }
+        if let Some(p) = self.patience {
+            at_least_one(F::Patience, p)?;
+            check(self.val_split != 0.0, F::Patience, Bound::NeedsValidation)?;
+        }
+        Ok(())
+    }
+}
