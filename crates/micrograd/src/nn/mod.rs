@@ -414,11 +414,7 @@ impl MLP {
     /// assert_eq!(model.predict(&[3.0, 4.0]), vec![11.5]);
     /// ```
     pub fn predict(&self, x: &[f64]) -> Vec<f64> {
-        let mark = Tape::mark();
-        let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
-        let out = self.forward(&xs).iter().map(|v| v.data()).collect();
-        Tape::rewind(mark);
-        out
+        predict_with(x, |xs| self.forward(xs))
     }
 
     /// The layers.
@@ -475,4 +471,14 @@ impl fmt::Display for MLP {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_repr_list(f, "MLP", &self.layers)
     }
+}
+
+/// `forward` on `x` as leaves, read back as numbers, with the tape left as it was: every model's
+/// `predict`.
+fn predict_with(x: &[f64], forward: impl FnOnce(&[Value]) -> Vec<Value>) -> Vec<f64> {
+    let mark = Tape::mark();
+    let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
+    let out = forward(&xs).iter().map(|v| v.data()).collect();
+    Tape::rewind(mark);
+    out
 }

@@ -1,11 +1,12 @@
 //! [`Sequential`]: layers in a chain, activations flowing as flat CHW `[Value]` with a [`Chw`]
 //! shape; [`AnyLayer`], the layers it can hold; [`Model`], what a training loop needs of a network.
 
+use super::predict_with;
 use super::{
     Activation, AvgPool2d, Chw, Conv2d, Flatten, LayerSpec, Linear, MaxPool2d, Module, ShapeError,
     MLP,
 };
-use crate::engine::{Tape, Value};
+use crate::engine::Value;
 use std::fmt;
 
 /// One layer of a [`Sequential`].
@@ -227,11 +228,7 @@ impl Sequential {
     /// # Panics
     /// If `x.len()` is not the input shape's size.
     pub fn predict(&self, x: &[f64]) -> Vec<f64> {
-        let mark = Tape::mark();
-        let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
-        let out = self.forward(&xs).iter().map(|v| v.data()).collect();
-        Tape::rewind(mark);
-        out
+        predict_with(x, |xs| self.forward(xs))
     }
 }
 
