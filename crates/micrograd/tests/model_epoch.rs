@@ -98,7 +98,8 @@ fn mismatches_and_blowups_are_errors() {
     let two = Dataset::new(vec![vec![0.0; 2]], vec![0], 2).unwrap();
     let e = evaluate_model(&m, &two, LossKind::CrossEntropy).unwrap_err();
     assert!(
-        e.to_string().contains("needs 2 outputs, the model has 3"),
+        e.to_string()
+            .contains("needs a model with 2 outputs, this one has 3"),
         "{e}"
     );
     // A linear model whose outputs overflow: the loss is not finite, and nothing is updated.

@@ -1,10 +1,13 @@
 //! Data-parallel `fit` (`FitConfig::threads`): every thread count trains to the same parameters, bit
-//! for bit, as the single-threaded loop does.
+//! for bit; a batch's gradient is its chunks' gradients added in chunk order.
 
 use micrograd::data::{blobs, moons, spirals, Dataset};
-use micrograd::nn::{Dropout, Module, Replicate, MLP};
-use micrograd::train::{auto_threads, fit, FitConfig, FitReport, LossKind, OptimizerKind, CHUNK};
+use micrograd::nn::{Architecture, Chw, Dropout, Init, Module, Replicate, Sequential, MLP};
+use micrograd::train::{
+    auto_threads, fit, FitConfig, FitReport, LossKind, OptimizerKind, TrainError, CHUNK,
+};
 use micrograd::{Tape, Value};
+use rand::SeedableRng;
 
 /// Trains a fresh `MLP(nin, nouts)` (seed 3) with `threads` threads: its parameters' bits and the report.
 fn train(
@@ -108,7 +111,7 @@ fn adam_cross_entropy_dropout_clip_and_early_stopping_are_bit_identical() {
 
 #[test]
 fn full_batch_larger_than_the_gradient_window_is_bit_identical() {
-    // 700 examples a batch: the examples' gradients are added in windows of a few hundred.
+    // 700 examples a batch: 88 chunks, their gradients added in windows of 32 chunks.
     let data = blobs(700, 2, 0.5, 9);
     let config = FitConfig {
         loss: LossKind::Bce,
@@ -181,4 +184,196 @@ fn a_replayed_mask_drops_the_units_the_generator_dropped() {
     assert!((16..48).contains(&dropped), "{dropped}");
     // Both generators are at the same place afterwards.
     assert_eq!(live.draw_mask(8), drawn.draw_mask(8));
+}
+
+/// The gradient `fit` takes for a batch of `rows`, computed by hand: each chunk of `CHUNK`
+/// consecutive rows on a fresh graph, `(l₁/n + … + l_c/n).backward()`, and the chunks' gradients
+/// added in chunk order from 0.
+fn chunked_gradient(model: &MLP, data: &Dataset, rows: &[usize], loss: LossKind) -> Vec<f64> {
+    let params = model.parameters();
+    let inv_n = 1.0 / rows.len() as f64;
+    let mut grad = vec![0.0; params.len()];
+    for chunk in rows.chunks(CHUNK) {
+        let mark = Tape::mark();
+        model.zero_grad();
+        let mut total: Option<Value> = None;
+        for &i in chunk {
+            let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
+            let term = loss.example_loss(&model.forward(&x), data.labels()[i]) * inv_n;
+            total = Some(total.map_or(term, |t| t + term));
+        }
+        total.unwrap().backward();
+        for (g, p) in grad.iter_mut().zip(&params) {
+            *g += p.grad();
+        }
+        Tape::rewind(mark);
+    }
+    grad
+}
+
+#[test]
+fn a_full_batch_step_is_the_chunks_gradients_added_in_chunk_order() {
+    // One full-batch epoch of plain SGD: p₁ = p₀ + (-lr)·g, with g the chunked gradient, bit for
+    // bit on 1 and 3 threads; and g is the single-tape gradient up to rounding.
+    let data = moons(45, 0.1, 2); // 6 chunks, the last one short
+    let lr = 0.1;
+    let reference = MLP::seeded(2, &[6, 1], 4);
+    let p0: Vec<f64> = reference.parameters().iter().map(|p| p.data()).collect();
+    let rows: Vec<usize> = (0..data.len()).collect();
+    let g = chunked_gradient(&reference, &data, &rows, LossKind::Hinge);
+    let want: Vec<u64> = p0
+        .iter()
+        .zip(&g)
+        .map(|(p, g)| (p + (-lr) * g).to_bits())
+        .collect();
+    for threads in [1, 3] {
+        let config = FitConfig {
+            lr,
+            epochs: 1,
+            threads,
+            ..FitConfig::default()
+        };
+        let (bits, _) = train_seeded(&data, &[6, 1], 4, &config);
+        assert_eq!(bits, want, "{threads} threads");
+    }
+    // The single tape's gradient (every example on one graph) differs at most by rounding.
+    let mark = Tape::mark();
+    reference.zero_grad();
+    let losses: Vec<Value> = rows
+        .iter()
+        .map(|&i| {
+            let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
+            LossKind::Hinge.example_loss(&reference.forward(&x), data.labels()[i])
+        })
+        .collect();
+    micrograd::loss::mean(&losses).backward();
+    for (p, g) in reference.parameters().iter().zip(&g) {
+        assert!(
+            (p.grad() - g).abs() <= 1e-14 * (1.0 + g.abs()),
+            "{} vs {g}",
+            p.grad()
+        );
+    }
+    Tape::rewind(mark);
+}
+
+/// `train` with the model's seed given.
+fn train_seeded(
+    data: &Dataset,
+    nouts: &[usize],
+    seed: u64,
+    config: &FitConfig,
+) -> (Vec<u64>, FitReport) {
+    let model = MLP::seeded(data.n_features(), nouts, seed);
+    let report = fit(&model, data, config, |_| {}).unwrap();
+    let bits = model
+        .parameters()
+        .iter()
+        .map(|p| p.data().to_bits())
+        .collect();
+    (bits, report)
+}
+
+/// A small CNN for 1×6×6 inputs (seed 5).
+fn cnn() -> Sequential {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    "conv(3,3,pad=1) relu maxpool(2) flatten linear(3)"
+        .parse::<Architecture>()
+        .unwrap()
+        .build(Chw::new(1, 6, 6), Init::Kaiming, &mut rng)
+        .unwrap()
+}
+
+/// 90 noisy 6×6 images of three bars (horizontal, vertical, diagonal).
+fn bars() -> Dataset {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let (mut rows, mut labels) = (Vec::new(), Vec::new());
+    for i in 0..90 {
+        let class = i % 3;
+        let at = rand::Rng::random_range(&mut rng, 1..5);
+        let row: Vec<f64> = (0..36)
+            .map(|k| {
+                let (y, x) = (k / 6, k % 6);
+                let on = match class {
+                    0 => y == at,
+                    1 => x == at,
+                    _ => x == y,
+                };
+                f64::from(u8::from(on)) + 0.1 * rand::Rng::random_range(&mut rng, -1.0..1.0)
+            })
+            .collect();
+        rows.push(row);
+        labels.push(class);
+    }
+    Dataset::new(rows, labels, 3).unwrap()
+}
+
+#[test]
+fn a_sequential_cnn_trains_through_fit_bit_identically_on_1_2_3_threads() {
+    let data = bars();
+    let config = FitConfig {
+        loss: LossKind::CrossEntropy,
+        optimizer: OptimizerKind::Adam,
+        lr: 0.02,
+        batch_size: 20,
+        epochs: 6,
+        val_split: 0.2,
+        l2: 1e-4,
+        ..FitConfig::default()
+    };
+    let run = |threads| {
+        let model = cnn();
+        let report = fit(
+            &model,
+            &data,
+            &FitConfig {
+                threads,
+                ..config.clone()
+            },
+            |_| {},
+        )
+        .unwrap();
+        let bits: Vec<u64> = model
+            .parameters()
+            .iter()
+            .map(|p| p.data().to_bits())
+            .collect();
+        (bits, record_bits(&report), report)
+    };
+    let (one, r1, report) = run(1);
+    for threads in [2, 3] {
+        let (p, r, _) = run(threads);
+        assert_eq!(p, one, "{threads} threads");
+        assert_eq!(r, r1, "{threads} threads");
+    }
+    let last = report.epochs.last().unwrap();
+    assert!(last.train_loss < report.epochs[0].train_loss);
+    assert!(last.val_accuracy.unwrap() >= 0.9, "{last:?}");
+    // A model copied onto another thread holds the same layers.
+    let model = cnn();
+    let numbers: Vec<f64> = model.parameters().iter().map(|p| p.data()).collect();
+    let shape = model.shape();
+    let x = data.row(0).to_vec();
+    let here = model.predict(&x);
+    let there = std::thread::spawn(move || Sequential::replicate(&shape, &numbers).predict(&x))
+        .join()
+        .unwrap();
+    assert_eq!(here, there);
+}
+
+#[test]
+fn dropout_on_a_model_without_dropout_is_refused() {
+    let config = FitConfig {
+        loss: LossKind::CrossEntropy,
+        dropout: 0.2,
+        ..FitConfig::default()
+    };
+    let e = fit(&cnn(), &bars(), &config, |_| {}).unwrap_err();
+    assert_eq!(
+        e,
+        TrainError::Shape(
+            "dropout 0.2 is applied between an MLP's hidden layers; this model has no dropout"
+                .into()
+        )
+    );
 }

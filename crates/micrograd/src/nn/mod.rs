@@ -69,7 +69,7 @@ pub use linear::Linear;
 pub(crate) use model_file::json as json_fields;
 pub use model_file::{LayerWeights, MlpWeights, ModelError, NeuronWeights};
 pub use pool::{AvgPool2d, Flatten, MaxPool2d};
-pub use replica::{MlpShape, Replicate};
+pub use replica::{MlpShape, Replicate, SequentialShape};
 pub use sequential::{AnyLayer, Model, Sequential};
 pub use shape::{Chw, ShapeError};
 

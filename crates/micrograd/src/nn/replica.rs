@@ -1,11 +1,16 @@
 //! Copies of a model on another thread's tape, for data-parallel gradients
-//! ([`train::fit`](crate::train::fit) with `threads > 1`).
+//! ([`train::fit`](crate::train::fit) with `threads > 1`), and what `fit` needs of a model besides
+//! ([`Replicate`] for [`MLP`] and [`Sequential`]).
 //!
 //! A [`Value`](crate::Value) lives on the tape of the thread that made it, so a model cannot be sent
 //! to a worker thread. What can be sent is its [`Replicate::Shape`] (plain data) and its parameters'
 //! numbers; the worker builds its own copy from them with [`Replicate::replicate`].
 
-use super::{Activation, Layer, Module, Neuron, MLP};
+use super::{
+    Activation, AnyLayer, Chw, Conv2d, Dropout, Layer, LayerSpec, Linear, Model, Neuron,
+    Sequential, MLP,
+};
+use crate::engine::Value;
 
 /// A model that can be rebuilt on another thread from plain data: its shape and its parameters'
 /// numbers in [`Module::parameters`] order.
@@ -13,12 +18,9 @@ use super::{Activation, Layer, Module, Neuron, MLP};
 /// `train::fit` computes a batch on several threads through this trait; a model that implements it
 /// (and whose forward pass takes a [`Dropout`](super::Dropout)) can be trained data-parallel.
 ///
-/// Bit-identical gradients: each worker returns every example's own gradient, and they are added in
-/// the order a single tape's backward sweep adds them. That equals the single-threaded gradient bit
-/// for bit when every parameter enters an example's graph once (an MLP: each weight is one input of
-/// one affine node); a model that uses a parameter several times per example (a convolution's
-/// kernel) gets the same numbers for every thread count, which may differ from one tape's in the
-/// last bit.
+/// Every thread count gives the same gradient, bit for bit: `fit` cuts a batch into chunks of a
+/// fixed size, each chunk's gradient is one backward sweep on one tape (whichever thread), and the
+/// chunks' gradients are added in chunk order (see `parallel.rs` in [`train`](crate::train)).
 ///
 /// ```
 /// use micrograd::nn::{Module, Replicate, MLP};
@@ -34,7 +36,7 @@ use super::{Activation, Layer, Module, Neuron, MLP};
 /// .unwrap();
 /// assert_eq!(copy, model.predict(&[0.5, -1.0]));
 /// ```
-pub trait Replicate: Module + Sized {
+pub trait Replicate: Model + Sized {
     /// Everything about the model but its parameters' numbers (`Send`, `Sync`).
     type Shape: Send + Sync + Clone;
 
@@ -48,9 +50,20 @@ pub trait Replicate: Module + Sized {
     /// If `params` does not have one number per parameter of the shape.
     fn replicate(shape: &Self::Shape, params: &[f64]) -> Self;
 
+    /// Whether the model's training forward pass applies a dropout ([`Replicate::forward_train`]);
+    /// `fit` refuses a dropout probability for a model that has none.
+    const HAS_DROPOUT: bool = false;
+
     /// How many units a training-mode [`Dropout`](super::Dropout) decides on in one example's
-    /// forward pass.
+    /// forward pass: 0 for a model without dropout.
     fn dropout_units(&self) -> usize;
+
+    /// The training-mode forward pass, `dropout` applied where the model has dropout (nowhere when
+    /// [`Replicate::dropout_units`] is 0: then it is [`Model::forward_values`]).
+    fn forward_train(&self, x: &[Value], dropout: &mut Dropout) -> Vec<Value> {
+        let _ = dropout;
+        self.forward_values(x)
+    }
 }
 
 /// An MLP's shape: its inputs, and each layer's width and activation.
@@ -64,6 +77,7 @@ pub struct MlpShape {
 
 impl Replicate for MLP {
     type Shape = MlpShape;
+    const HAS_DROPOUT: bool = true;
 
     fn shape(&self) -> MlpShape {
         MlpShape {
@@ -120,5 +134,85 @@ impl Replicate for MLP {
     fn dropout_units(&self) -> usize {
         let n = self.layers.len();
         self.layers[..n - 1].iter().map(Layer::nout).sum()
+    }
+
+    /// Dropout between the hidden layers ([`MLP::forward_with_dropout`]).
+    fn forward_train(&self, x: &[Value], dropout: &mut Dropout) -> Vec<Value> {
+        self.forward_with_dropout(x, dropout)
+    }
+}
+
+/// A [`Sequential`]'s shape: its input and each layer as the grammar writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SequentialShape {
+    /// The input shape.
+    pub input: Chw,
+    /// The layers (a convolution's input channels and a linear layer's inputs follow from the
+    /// shapes before them).
+    pub layers: Vec<LayerSpec>,
+}
+
+/// A `Sequential` has no dropout: `fit` refuses a dropout probability for it.
+impl Replicate for Sequential {
+    type Shape = SequentialShape;
+
+    fn shape(&self) -> SequentialShape {
+        SequentialShape {
+            input: self.input_shape(),
+            layers: self.layers().iter().map(AnyLayer::spec).collect(),
+        }
+    }
+
+    fn replicate(shape: &SequentialShape, params: &[f64]) -> Sequential {
+        let mut rest = params;
+        let mut take = |n: usize| {
+            assert!(
+                rest.len() >= n,
+                "micrograd: Sequential::replicate: too few parameters for the shape"
+            );
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            head
+        };
+        let mut input = shape.input;
+        let mut layers = Vec::with_capacity(shape.layers.len());
+        for &spec in &shape.layers {
+            let layer: AnyLayer = match spec {
+                LayerSpec::Conv {
+                    out,
+                    kernel,
+                    stride,
+                    padding,
+                } => {
+                    let w = take(out * input.channels * kernel * kernel);
+                    let b = take(out);
+                    Conv2d::from_weights(input.channels, out, kernel, stride, padding, w, b)
+                        .expect("micrograd: Sequential::replicate: a convolution of the shape")
+                        .into()
+                }
+                LayerSpec::Linear { out } => {
+                    let w = take(out * input.len());
+                    let b = take(out);
+                    Linear::from_weights(input.len(), out, w, b)
+                        .expect("micrograd: Sequential::replicate: a linear layer of the shape")
+                        .into()
+                }
+                other => other.layer_without_weights(),
+            };
+            input = layer
+                .output_shape(input)
+                .expect("micrograd: Sequential::replicate: the shape's layers fit");
+            layers.push(layer);
+        }
+        assert!(
+            rest.is_empty(),
+            "micrograd: Sequential::replicate: more parameters than the shape has"
+        );
+        Sequential::new(shape.input, layers)
+            .expect("micrograd: Sequential::replicate: a valid shape")
+    }
+
+    fn dropout_units(&self) -> usize {
+        0
     }
 }

@@ -41,6 +41,30 @@ impl AnyLayer {
         }
     }
 
+    /// The layer's spec in the grammar, without its weights (what [`describe`](AnyLayer::describe)
+    /// writes).
+    pub fn spec(&self) -> LayerSpec {
+        match self {
+            AnyLayer::Linear(l) => LayerSpec::Linear { out: l.nout() },
+            AnyLayer::Conv2d(c) => LayerSpec::Conv {
+                out: c.out_channels(),
+                kernel: c.kernel_size(),
+                stride: c.stride(),
+                padding: c.padding(),
+            },
+            AnyLayer::MaxPool2d(p) => {
+                let (kernel, stride, padding) = p.params();
+                LayerSpec::pool(true, kernel, stride, padding)
+            }
+            AnyLayer::AvgPool2d(p) => {
+                let (kernel, stride, padding) = p.params();
+                LayerSpec::pool(false, kernel, stride, padding)
+            }
+            AnyLayer::Flatten(_) => LayerSpec::Flatten,
+            AnyLayer::Activation(a) => LayerSpec::Activation(*a),
+        }
+    }
+
     /// The output shape for `input`.
     ///
     /// # Errors

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::data::Dataset;
 use crate::engine::{Tape, Value};
-use crate::nn::{Dropout, Module, Replicate, MLP};
+use crate::nn::{Dropout, Model, Replicate};
 use crate::optim::clip_grad_norm;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -46,7 +46,8 @@ pub struct FitReport {
     pub sizes: (usize, usize),
 }
 
-/// The mean loss and the accuracy of `model` on `data` (without dropout, without keeping any graph).
+/// The mean loss and the accuracy of `model` (an [`MLP`](crate::nn::MLP) or a
+/// [`Sequential`](crate::nn::Sequential)) on `data` (without dropout, without keeping any graph).
 ///
 /// # Errors
 /// [`TrainError::Shape`] if the model's inputs or outputs do not fit the data and the loss.
@@ -60,24 +61,27 @@ pub struct FitReport {
 /// let (loss, acc) = evaluate(&model, &data, LossKind::CrossEntropy).unwrap();
 /// assert!(loss > 0.0 && (0.0..=1.0).contains(&acc));
 /// ```
-pub fn evaluate(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(f64, f64), TrainError> {
-    check_fit_shape(model, data, loss)?;
+pub fn evaluate<M: Replicate>(
+    model: &M,
+    data: &Dataset,
+    loss: LossKind,
+) -> Result<(f64, f64), TrainError> {
+    check_model_fits(model, data, loss)?;
+    let rows: Vec<usize> = (0..data.len()).collect();
     Ok(eval_rows(
         model,
+        &model.parameters(),
         data,
-        &(0..data.len()).collect::<Vec<_>>(),
+        &rows,
         loss,
         &Workers::new(1),
     ))
 }
 
-/// `model.forward_with_dropout`, the forward pass `fit` computes on its workers.
-fn mlp_forward(model: &MLP, x: &[Value], dropout: &mut Dropout) -> Vec<Value> {
-    model.forward_with_dropout(x, dropout)
-}
-
-fn eval_rows(
-    model: &MLP,
+/// The mean loss and the accuracy on `rows` of `data`, computed on the workers.
+fn eval_rows<M: Replicate>(
+    model: &M,
+    params: &[Value],
     data: &Dataset,
     rows: &[usize],
     loss: LossKind,
@@ -86,31 +90,17 @@ fn eval_rows(
     if rows.is_empty() {
         return (f64::NAN, f64::NAN);
     }
+    let numbers = numbers_of(params, workers);
+    let batch = Batch {
+        data,
+        rows,
+        loss,
+        dropout: (0.0, None),
+    };
     let (mut total, mut correct) = (0.0, 0usize);
-    if workers.is_parallel() {
-        let params: Vec<f64> = model.parameters().iter().map(|p| p.data()).collect();
-        let batch = Batch {
-            data,
-            rows,
-            loss,
-            dropout: (0.0, None),
-            forward: &mlp_forward,
-        };
-        for (l, ok) in evaluate_rows(workers, &model.shape(), &params, &batch) {
-            total += l;
-            correct += usize::from(ok);
-        }
-    } else {
-        let mark = Tape::mark();
-        for &i in rows {
-            let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
-            let out = model.forward(&x);
-            let class = data.labels()[i];
-            total += loss.example_loss(&out, class).data();
-            let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
-            correct += usize::from(loss.predict(&plain) == class);
-            Tape::rewind(mark);
-        }
+    for (l, ok) in evaluate_rows(workers, (model, params, &numbers), &batch) {
+        total += l;
+        correct += usize::from(ok);
     }
     (
         total / rows.len() as f64,
@@ -118,11 +108,23 @@ fn eval_rows(
     )
 }
 
+/// The parameters' numbers, which the workers' copies of the model are built from (none are
+/// needed on one thread).
+fn numbers_of(params: &[Value], workers: &Workers) -> Vec<f64> {
+    if !workers.is_parallel() {
+        return Vec::new();
+    }
+    let mut numbers = vec![0.0; params.len()];
+    Tape::read_data(params, &mut numbers);
+    numbers
+}
+
 /// One batch's loss, with its gradient (the mean loss's plus the `l2` term's) left in the
-/// parameters' grads, computed on the workers: the same numbers as the single-tape step of
-/// [`fit_until`] (see `parallel.rs`). A non-finite loss leaves the grads as they were.
-fn parallel_step(
-    model: &MLP,
+/// parameters' grads: the `l2` term's gradient, then the chunks' gradients added in chunk order
+/// (`parallel.rs`), the same bits for every thread count. A non-finite loss leaves the grads
+/// unspecified (no update is made with them).
+fn batch_step<M: Replicate>(
+    model: &M,
     params: &[Value],
     workers: &Workers,
     data: &Dataset,
@@ -130,12 +132,10 @@ fn parallel_step(
     config: &FitConfig,
     dropout: &mut Dropout,
 ) -> f64 {
-    let mut numbers = vec![0.0; params.len()];
-    Tape::read_data(params, &mut numbers);
+    let numbers = numbers_of(params, workers);
     let units = model.dropout_units();
     let masks: Option<Vec<Vec<bool>>> =
         (config.dropout > 0.0).then(|| rows.iter().map(|_| dropout.draw_mask(units)).collect());
-    // The single tape's sweep adds the l2 term's gradient first, then the examples' from the last.
     let mut grad = vec![0.0; params.len()];
     let mut penalty = None;
     if config.l2 > 0.0 {
@@ -152,9 +152,8 @@ fn parallel_step(
         rows,
         loss: config.loss,
         dropout: (config.dropout, masks.as_deref()),
-        forward: &mlp_forward,
     };
-    let losses = batch_gradient(workers, &model.shape(), &numbers, &batch, &mut grad);
+    let losses = batch_gradient(workers, (model, params, &numbers), &batch, &mut grad);
     // `loss::mean`'s forward pass: summed left to right from 0, times 1/n; then `+ l2 term`.
     let mean = losses.iter().fold(0.0, |acc, l| acc + l) * (1.0 / rows.len() as f64);
     let value = penalty.map_or(mean, |p| mean + p);
@@ -166,11 +165,17 @@ fn parallel_step(
     value
 }
 
-fn check_fit_shape(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(), TrainError> {
-    if model.nin() != data.n_features() {
+/// Whether `model` fits `data` and `loss`: its inputs are the data's features, and its outputs
+/// what the loss needs for the data's classes (the hinge and BCE losses train two classes).
+pub(crate) fn check_model_fits(
+    model: &impl Model,
+    data: &Dataset,
+    loss: LossKind,
+) -> Result<(), TrainError> {
+    if model.input_len() != data.n_features() {
         return Err(TrainError::Shape(format!(
             "the model takes {} inputs but the data has {} features",
-            model.nin(),
+            model.input_len(),
             data.n_features()
         )));
     }
@@ -182,13 +187,13 @@ fn check_fit_shape(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(), Tr
         )));
     }
     let want = loss.outputs(k);
-    let ok = model.nout() == want || (loss == LossKind::Mse && k == 2 && model.nout() == 2);
+    let nout = model.output_len();
+    let ok = nout == want || (loss == LossKind::Mse && k == 2 && nout == 2);
     if !ok {
         return Err(TrainError::Shape(format!(
-            "the {} loss on {k} classes needs a model with {want} output{}, this one has {}",
+            "the {} loss on {k} classes needs a model with {want} output{}, this one has {nout}",
             loss.name(),
             if want == 1 { "" } else { "s" },
-            model.nout()
         )));
     }
     Ok(())
@@ -229,8 +234,8 @@ fn check_fit_shape(model: &MLP, data: &Dataset, loss: LossKind) -> Result<(), Tr
 /// assert_eq!(report.sizes, (48, 12));
 /// assert!(report.epochs.last().unwrap().train_accuracy > 0.9);
 /// ```
-pub fn fit(
-    model: &MLP,
+pub fn fit<M: Replicate>(
+    model: &M,
     data: &Dataset,
     config: &FitConfig,
     mut on_epoch: impl FnMut(&EpochRecord),
@@ -262,14 +267,20 @@ pub fn fit(
 /// .unwrap();
 /// assert_eq!(report.epochs.len(), 3);
 /// ```
-pub fn fit_until(
-    model: &MLP,
+pub fn fit_until<M: Replicate>(
+    model: &M,
     data: &Dataset,
     config: &FitConfig,
     mut on_epoch: impl FnMut(&EpochRecord) -> ControlFlow<()>,
 ) -> Result<FitReport, TrainError> {
     config.validate()?;
-    check_fit_shape(model, data, config.loss)?;
+    check_model_fits(model, data, config.loss)?;
+    if config.dropout > 0.0 && !M::HAS_DROPOUT {
+        return Err(TrainError::Shape(format!(
+            "dropout {} is applied between an MLP's hidden layers; this model has no dropout",
+            config.dropout
+        )));
+    }
     let (train_rows, val_rows) = split_indices(data.len(), config.val_split, config.seed);
     if train_rows.is_empty() {
         return Err(TrainError::Config(ConfigError {
@@ -316,28 +327,7 @@ pub fn fit_until(
         dropout.train();
         for batch in shuffled_batches(n, config.batch_size, &mut shuffle_rng) {
             let rows: Vec<usize> = batch.iter().map(|&b| train_rows[b]).collect();
-            let value = if workers.is_parallel() {
-                parallel_step(model, &params, &workers, data, &rows, config, &mut dropout)
-            } else {
-                let losses: Vec<Value> = rows
-                    .iter()
-                    .map(|&i| {
-                        let x: Vec<Value> = data.row(i).iter().map(|&v| Value::new(v)).collect();
-                        let out = model.forward_with_dropout(&x, &mut dropout);
-                        config.loss.example_loss(&out, data.labels()[i])
-                    })
-                    .collect();
-                let mut total = crate::loss::mean(&losses);
-                if config.l2 > 0.0 {
-                    total += crate::loss::l2_penalty(&params, config.l2);
-                }
-                let value = total.data();
-                if value.is_finite() {
-                    opt.zero_grad(&params);
-                    total.backward();
-                }
-                value
-            };
+            let value = batch_step(model, &params, &workers, data, &rows, config, &mut dropout);
             if !value.is_finite() {
                 Tape::rewind(mark);
                 return Err(TrainError::NonFiniteBatchLoss {
@@ -365,9 +355,9 @@ pub fn fit_until(
         }
         dropout.eval();
         let (train_loss, train_accuracy) =
-            eval_rows(model, data, &train_rows, config.loss, &workers);
+            eval_rows(model, &params, data, &train_rows, config.loss, &workers);
         let val = (!val_rows.is_empty())
-            .then(|| eval_rows(model, data, &val_rows, config.loss, &workers));
+            .then(|| eval_rows(model, &params, data, &val_rows, config.loss, &workers));
         let record = EpochRecord {
             epoch,
             train_loss,

@@ -2,6 +2,7 @@
 //! or a [`Sequential`](crate::nn::Sequential) CNN): what a loop over images needs, without `fit`'s
 //! MLP-only extras.
 
+use super::fit::check_model_fits;
 use super::{shuffled_batches, TrainError};
 use crate::data::Dataset;
 use crate::loss::{mean, LossKind};
@@ -9,26 +10,6 @@ use crate::nn::Model;
 use crate::optim::Optimizer;
 use crate::{Tape, Value};
 use rand::Rng;
-
-fn check(model: &impl Model, data: &Dataset, loss: LossKind) -> Result<(), TrainError> {
-    if model.input_len() != data.n_features() {
-        return Err(TrainError::Shape(format!(
-            "the model takes {} inputs but the data has {} features",
-            model.input_len(),
-            data.n_features()
-        )));
-    }
-    let want = loss.outputs(data.n_classes());
-    if model.output_len() != want {
-        return Err(TrainError::Shape(format!(
-            "the {} loss on {} classes needs {want} outputs, the model has {}",
-            loss.name(),
-            data.n_classes(),
-            model.output_len()
-        )));
-    }
-    Ok(())
-}
 
 /// One pass over `data` in shuffled mini-batches of `batch_size` ([`shuffled_batches`] with `rng`;
 /// 0 means one batch): for each batch, the mean per-example `loss`, zeroed gradients, `backward`,
@@ -65,7 +46,7 @@ pub fn train_epoch(
     opt: &mut dyn Optimizer,
     rng: &mut impl Rng,
 ) -> Result<f64, TrainError> {
-    check(model, data, loss)?;
+    check_model_fits(model, data, loss)?;
     let params = model.parameters();
     let mark = Tape::mark();
     let mut total = 0.0;
@@ -107,7 +88,7 @@ pub fn evaluate_model(
     data: &Dataset,
     loss: LossKind,
 ) -> Result<(f64, f64), TrainError> {
-    check(model, data, loss)?;
+    check_model_fits(model, data, loss)?;
     let mark = Tape::mark();
     let (mut total, mut correct) = (0.0, 0usize);
     for (x, class) in data.iter() {
@@ -145,7 +126,7 @@ pub fn confusion_matrix(
     data: &Dataset,
     loss: LossKind,
 ) -> Result<Vec<Vec<usize>>, TrainError> {
-    check(model, data, loss)?;
+    check_model_fits(model, data, loss)?;
     let k = data.n_classes();
     let mut m = vec![vec![0; k]; k];
     let mark = Tape::mark();

@@ -1,21 +1,22 @@
 //! Data-parallel batches for [`fit`](super::fit): a batch's examples computed on several threads,
 //! their gradients added in one fixed order, so that every thread count gives the same numbers.
 //!
-//! A batch is cut into chunks of [`CHUNK`] examples (a fixed size, whatever the thread count). A
-//! worker takes a chunk, builds its own copy of the model on its thread's tape
-//! ([`Replicate::replicate`], from the parameters' numbers), and for each example records the
-//! forward pass, runs `(lossᵢ · 1/n).backward()` and copies out that example's gradient. The main
-//! thread then adds the examples' gradients in the order the single-tape backward sweep of
-//! [`fit`](super::fit) adds them (the last example first), starting from the `l2` term's gradient:
-//! so the result is the single-threaded gradient bit for bit (see [`Replicate`] for the models where
-//! that holds), for any number of threads and any chunk size. The addition itself is split over
-//! the threads by parameter (each parameter's sum still runs in that one order).
+//! A batch is cut into chunks of [`CHUNK`] consecutive examples (a fixed size, whatever the thread
+//! count). A chunk's gradient is one backward sweep over the chunk's graph,
+//! `(l₁·1/n + l₂·1/n + … + l_c·1/n).backward()`, recorded on one tape: the caller's model on the
+//! calling thread when there is one thread, otherwise a worker's own copy of the model
+//! ([`Replicate::replicate`], from the parameters' numbers). The copy holds the same numbers, so the
+//! chunk's gradient is the same bits on any thread. The batch's gradient is the `l2` term's gradient
+//! plus the chunks' gradients **added in chunk order**; the addition is split over the threads by
+//! parameter (each parameter's sum still runs in that one order). So `threads = 1` and
+//! `threads = N` give the same bits; they differ in the last bits from one backward sweep over the
+//! whole batch (which sums the examples in another order).
 //!
-//! Dropout decisions are drawn on the main thread in the order the single-threaded loop draws them
-//! ([`Dropout::draw_mask`]) and replayed by the worker that computes the example
+//! Dropout decisions are drawn on the main thread in the order of the batch's examples
+//! ([`Dropout::draw_mask`]) and replayed by the tape that computes the example
 //! ([`Dropout::replay`]): an example's mask does not depend on which thread computes it.
 //!
-//! The examples' gradients of at most [`WINDOW`] examples are held at once.
+//! The gradients of at most [`WINDOW`] chunks are held at once.
 
 use crate::data::Dataset;
 use crate::engine::{Mark, Tape, Value};
@@ -27,8 +28,8 @@ use std::ops::Range;
 /// count); it only sets how finely a batch is shared out.
 pub const CHUNK: usize = 8;
 
-/// The examples whose gradients are held in memory at once (a multiple of [`CHUNK`]).
-const WINDOW: usize = 128;
+/// The chunks whose gradients are held in memory at once.
+const WINDOW: usize = 32;
 
 /// The smallest batch for which [`auto_threads`] uses more than one thread. From the CPU time of
 /// an MLP 2-64-64-1 on 2,000 moons points on a 2-core machine (`micrograd train --threads 1|2`, see
@@ -95,14 +96,13 @@ impl Workers {
         }
     }
 
-    /// `f(replica, chunk)` for the chunks of `range`, in order, each on some worker holding a copy of
-    /// the model.
+    /// `f(model, params, chunk)` for the chunks of `range`, in order: on the calling thread with
+    /// `model` itself, or on the workers, each with a copy of the model holding `numbers`.
     fn map_chunks<M: Replicate, T: Send>(
         &self,
-        shape: &M::Shape,
-        params: &[f64],
+        (model, params, numbers): (&M, &[Value], &[f64]),
         range: Range<usize>,
-        f: impl Fn(&Replica<M>, Range<usize>) -> T + Sync + Send,
+        f: impl Fn(&M, &[Value], Range<usize>) -> T + Sync + Send,
     ) -> Vec<T> {
         let end = range.end;
         let chunks: Vec<Range<usize>> = range
@@ -112,47 +112,52 @@ impl Workers {
         #[cfg(feature = "parallel")]
         if let Some(pool) = &self.pool {
             use rayon::prelude::*;
+            let shape = model.shape();
             return pool.install(|| {
                 chunks
                     .into_par_iter()
-                    .map_init(|| Replica::<M>::new(shape, params), |r, c| f(r, c))
+                    .map_init(
+                        || Replica::<M>::new(&shape, numbers),
+                        |r, c| f(&r.model, &r.params, c),
+                    )
                     .collect()
             });
         }
-        let replica = Replica::<M>::new(shape, params);
-        chunks.into_iter().map(|c| f(&replica, c)).collect()
+        let _ = numbers;
+        chunks.into_iter().map(|c| f(model, params, c)).collect()
     }
 
-    /// `f(replica, chunk, rows, losses)` for the chunks of a window: chunk `k` (from 0) owns
-    /// `CHUNK` rows of `np` numbers of `rows` and `CHUNK` entries of `losses` (fewer at the end).
+    /// `f(model, params, k, row, losses)` for the chunks of a window: chunk `k` (from 0) owns row
+    /// `k` (`np` numbers) of `rows` and `CHUNK` entries of `losses` (fewer at the end). On the
+    /// calling thread with `model` itself, or on the workers with copies holding `numbers`.
     fn for_chunks<M: Replicate>(
         &self,
-        shape: &M::Shape,
-        params: &[f64],
+        (model, params, numbers): (&M, &[Value], &[f64]),
         (rows, losses, np): (&mut [f64], &mut [f64], usize),
-        f: impl Fn(&Replica<M>, usize, &mut [f64], &mut [f64]) + Sync + Send,
+        f: impl Fn(&M, &[Value], usize, &mut [f64], &mut [f64]) + Sync + Send,
     ) {
         #[cfg(feature = "parallel")]
         if let Some(pool) = &self.pool {
             use rayon::prelude::*;
+            let shape = model.shape();
             pool.install(|| {
-                rows.par_chunks_mut(CHUNK * np)
+                rows.par_chunks_mut(np)
                     .zip(losses.par_chunks_mut(CHUNK))
                     .enumerate()
                     .for_each_init(
-                        || Replica::<M>::new(shape, params),
-                        |r, (k, (g, l))| f(r, k, g, l),
+                        || Replica::<M>::new(&shape, numbers),
+                        |r, (k, (g, l))| f(&r.model, &r.params, k, g, l),
                     )
             });
             return;
         }
-        let replica = Replica::<M>::new(shape, params);
+        let _ = numbers;
         for (k, (g, l)) in rows
-            .chunks_mut(CHUNK * np)
+            .chunks_mut(np)
             .zip(losses.chunks_mut(CHUNK))
             .enumerate()
         {
-            f(&replica, k, g, l);
+            f(model, params, k, g, l);
         }
     }
 
@@ -201,81 +206,79 @@ impl<M> Drop for Replica<M> {
     }
 }
 
-/// What one batch needs besides the model: the data, the batch's rows, the loss, the forward pass.
-pub(crate) struct Batch<'a, F> {
+/// What one batch needs besides the model: the data, the batch's rows, the loss, the dropout.
+pub(crate) struct Batch<'a> {
     pub data: &'a Dataset,
     pub rows: &'a [usize],
     pub loss: LossKind,
     /// Dropout's probability, and each example's drop decisions (train mode), or `None`.
     pub dropout: (f64, Option<&'a [Vec<bool>]>),
-    /// The model's forward pass with dropout.
-    pub forward: &'a F,
 }
 
-impl<F> Batch<'_, F> {
-    /// Records example `pos` of the batch on the current tape: the model's outputs, and the class.
-    fn outputs<M>(&self, model: &M, pos: usize) -> (Vec<Value>, usize)
-    where
-        F: Fn(&M, &[Value], &mut Dropout) -> Vec<Value>,
-    {
+impl Batch<'_> {
+    /// Records example `pos` of the batch on the current tape ([`Replicate::forward_train`]): the
+    /// model's outputs, and the class.
+    fn outputs<M: Replicate>(&self, model: &M, pos: usize) -> (Vec<Value>, usize) {
         let i = self.rows[pos];
         let x: Vec<Value> = self.data.row(i).iter().map(|&v| Value::new(v)).collect();
         let (p, masks) = self.dropout;
         let mask = masks.map_or_else(Vec::new, |m| m[pos].clone());
-        let out = (self.forward)(model, &x, &mut Dropout::replay(p, mask));
+        let out = model.forward_train(&x, &mut Dropout::replay(p, mask));
         (out, self.data.labels()[i])
     }
 }
 
 /// Adds the gradient of the batch's mean loss to `grad` (one number per parameter, in
 /// [`Module::parameters`](crate::nn::Module::parameters) order) and returns each example's loss, in
-/// batch order. `params` are the parameters' numbers.
-pub(crate) fn batch_gradient<M, F>(
+/// batch order. `params` are the model's parameters and `numbers` their values; the parameters'
+/// grads are left unspecified.
+pub(crate) fn batch_gradient<M: Replicate>(
     workers: &Workers,
-    shape: &M::Shape,
-    params: &[f64],
-    batch: &Batch<'_, F>,
+    model: (&M, &[Value], &[f64]),
+    batch: &Batch<'_>,
     grad: &mut [f64],
-) -> Vec<f64>
-where
-    M: Replicate,
-    F: Fn(&M, &[Value], &mut Dropout) -> Vec<Value> + Sync,
-{
+) -> Vec<f64> {
     let n = batch.rows.len();
-    let np = params.len().max(1);
+    // (rows of at least one number, so that a model without parameters still has its chunks)
+    let np = model.1.len().max(1);
     let inv_n = 1.0 / n as f64;
     let mut losses = vec![0.0; n];
     let mut buf = std::mem::take(&mut *workers.scratch.borrow_mut());
+    let chunks = n.div_ceil(CHUNK);
     // (every row is overwritten by `read_grads` before it is read)
-    buf.resize(WINDOW.min(n) * np, 0.0);
-    // Windows from the end: the single tape's backward sweep adds the last example's gradient first.
-    let mut hi = n;
-    while hi > 0 {
-        let lo = hi.saturating_sub(WINDOW);
-        let rows = &mut buf[..(hi - lo) * np];
+    buf.resize(WINDOW.min(chunks) * np, 0.0);
+    let mut lo = 0;
+    while lo < n {
+        let hi = (lo + WINDOW * CHUNK).min(n);
+        let rows = &mut buf[..(hi - lo).div_ceil(CHUNK) * np];
         let window = (&mut *rows, &mut losses[lo..hi], np);
-        workers.for_chunks(shape, params, window, |r: &Replica<M>, k, grads, values| {
+        workers.for_chunks(model, window, |m: &M, params, k, row, values| {
             let first = lo + k * CHUNK;
-            for (j, (row, value)) in grads.chunks_exact_mut(np).zip(values).enumerate() {
-                let mark = Tape::mark();
-                let (out, class) = batch.outputs(&r.model, first + j);
+            let mark = Tape::mark();
+            Tape::zero_grads(params);
+            let mut total: Option<Value> = None;
+            for (j, value) in values.iter_mut().enumerate() {
+                let (out, class) = batch.outputs(m, first + j);
                 let l = batch.loss.example_loss(&out, class);
                 *value = l.data();
-                (l * inv_n).backward();
-                Tape::read_grads(&r.params, row);
-                Tape::zero_grads(&r.params);
-                Tape::rewind(mark);
+                let term = l * inv_n;
+                total = Some(total.map_or(term, |t| t + term));
             }
+            if let Some(t) = total {
+                t.backward();
+            }
+            Tape::read_grads(params, &mut row[..params.len()]);
+            Tape::rewind(mark);
         });
         let rows = &*rows;
         workers.for_blocks(grad, |start, block| {
-            for row in rows.chunks_exact(np).rev() {
+            for row in rows.chunks_exact(np) {
                 for (g, &e) in block.iter_mut().zip(&row[start..]) {
                     *g += e;
                 }
             }
         });
-        hi = lo;
+        lo = hi;
     }
     *workers.scratch.borrow_mut() = buf;
     losses
@@ -283,32 +286,22 @@ where
 
 /// Each row's loss and whether the model classifies it correctly, in row order (`batch.dropout`
 /// should be `(0.0, None)`).
-pub(crate) fn evaluate_rows<M, F>(
+pub(crate) fn evaluate_rows<M: Replicate>(
     workers: &Workers,
-    shape: &M::Shape,
-    params: &[f64],
-    batch: &Batch<'_, F>,
-) -> Vec<(f64, bool)>
-where
-    M: Replicate,
-    F: Fn(&M, &[Value], &mut Dropout) -> Vec<Value> + Sync,
-{
-    let chunks = workers.map_chunks(
-        shape,
-        params,
-        0..batch.rows.len(),
-        |r: &Replica<M>, chunk| {
-            chunk
-                .map(|pos| {
-                    let mark = Tape::mark();
-                    let (out, class) = batch.outputs(&r.model, pos);
-                    let l = batch.loss.example_loss(&out, class).data();
-                    let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
-                    Tape::rewind(mark);
-                    (l, batch.loss.predict(&plain) == class)
-                })
-                .collect::<Vec<_>>()
-        },
-    );
+    model: (&M, &[Value], &[f64]),
+    batch: &Batch<'_>,
+) -> Vec<(f64, bool)> {
+    let chunks = workers.map_chunks(model, 0..batch.rows.len(), |m: &M, _, chunk| {
+        chunk
+            .map(|pos| {
+                let mark = Tape::mark();
+                let (out, class) = batch.outputs(m, pos);
+                let l = batch.loss.example_loss(&out, class).data();
+                let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
+                Tape::rewind(mark);
+                (l, batch.loss.predict(&plain) == class)
+            })
+            .collect::<Vec<_>>()
+    });
     chunks.into_iter().flatten().collect()
 }

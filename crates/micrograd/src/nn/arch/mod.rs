@@ -76,17 +76,12 @@ impl LayerSpec {
         }
     }
 
-    /// The layer for an input of shape `input`, weights drawn by `init` (before the shape is
-    /// checked, so a failing architecture still draws the same numbers as far as it gets).
-    fn build(self, input: Chw, init: Init, rng: &mut impl Rng) -> AnyLayer {
+    /// The layer of a spec that has no weights (a pooling, `flatten`, an activation).
+    ///
+    /// # Panics
+    /// For [`LayerSpec::Conv`] and [`LayerSpec::Linear`], whose weights depend on the input.
+    pub(crate) fn layer_without_weights(self) -> AnyLayer {
         match self {
-            LayerSpec::Conv {
-                out,
-                kernel,
-                stride,
-                padding,
-            } => Conv2d::with_init(input.channels, out, kernel, stride, padding, init, rng).into(),
-            LayerSpec::Linear { out } => Linear::with_init(input.len(), out, init, rng).into(),
             LayerSpec::MaxPool {
                 kernel,
                 stride,
@@ -99,6 +94,24 @@ impl LayerSpec {
             } => AvgPool2d::new(kernel, stride).padding(padding).into(),
             LayerSpec::Flatten => Flatten.into(),
             LayerSpec::Activation(a) => a.into(),
+            LayerSpec::Conv { .. } | LayerSpec::Linear { .. } => {
+                panic!("micrograd: {self} has weights")
+            }
+        }
+    }
+
+    /// The layer for an input of shape `input`, weights drawn by `init` (before the shape is
+    /// checked, so a failing architecture still draws the same numbers as far as it gets).
+    fn build(self, input: Chw, init: Init, rng: &mut impl Rng) -> AnyLayer {
+        match self {
+            LayerSpec::Conv {
+                out,
+                kernel,
+                stride,
+                padding,
+            } => Conv2d::with_init(input.channels, out, kernel, stride, padding, init, rng).into(),
+            LayerSpec::Linear { out } => Linear::with_init(input.len(), out, init, rng).into(),
+            other => other.layer_without_weights(),
         }
     }
 }
