@@ -147,7 +147,7 @@ fn train_trace_save_and_predict() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("accuracy: 100.0% (100 of 100 points)"));
+    assert!(stdout(&out).contains("accuracy: 100.00% (100 of 100 examples)"));
 
     // CSV output: one row per point, score and predicted label (-1/+1 like the input)
     let out = micrograd()
