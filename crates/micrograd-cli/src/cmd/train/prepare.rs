@@ -44,9 +44,8 @@ pub(super) fn parse_arch(args: &Args) -> Result<Option<Architecture>> {
     })
 }
 
-/// The test split (with `--seed`, as `predict --test-split` draws it), the preprocessing fitted on
-/// the rows the loop trains on (the validation rows, drawn as the loop draws them, left out), and
-/// the augmentation.
+/// The test split (with `--seed`, as `predict --test-split` draws it), the preprocessing, and the
+/// augmentation of the training rows.
 pub(super) fn split_and_scale(
     args: &Args,
     flags: &FitArgs,
@@ -62,24 +61,7 @@ pub(super) fn split_and_scale(
         }
         None => (loaded.data.clone(), None),
     };
-    let scaling = match (flags.standardize, flags.minmax) {
-        (true, _) => Some(Scaling::Standardize),
-        (_, true) => Some(Scaling::MinMax),
-        _ => None,
-    };
-    let preprocess = match (scaling, init.and_then(|s| s.preprocess.clone())) {
-        (Some(_), Some(_)) => bail!(
-            "--standardize/--minmax: the --model-init file has its own preprocessing, which it keeps"
-        ),
-        (None, kept) => kept,
-        (Some(s), None) => {
-            let (rows, _) = split_indices(train.len(), config.val_split, config.seed);
-            if rows.is_empty() {
-                bail!("--val-split {} leaves no rows to train on", config.val_split);
-            }
-            Some(Preprocess::fit(s, &train.subset(&rows)))
-        }
-    };
+    let preprocess = preprocess(flags, &train, config, init)?;
     let scale = |d: Dataset| -> Result<Dataset> {
         match &preprocess {
             Some(p) => {
@@ -114,6 +96,34 @@ pub(super) fn split_and_scale(
         augment: (!augment.is_identity()).then_some((augment, copies)),
         shape: loaded.shape,
     })
+}
+
+/// `--standardize` or `--minmax` fitted on the rows the loop trains on (the validation rows, drawn
+/// as the loop draws them, left out), or the `--model-init` file's transform, which it keeps.
+fn preprocess(
+    flags: &FitArgs,
+    train: &Dataset,
+    config: &FitConfig,
+    init: Option<&Saved>,
+) -> Result<Option<Preprocess>> {
+    let scaling = match (flags.standardize, flags.minmax) {
+        (true, _) => Some(Scaling::Standardize),
+        (_, true) => Some(Scaling::MinMax),
+        _ => None,
+    };
+    match (scaling, init.and_then(|s| s.preprocess.clone())) {
+        (Some(_), Some(_)) => bail!(
+            "--standardize/--minmax: the --model-init file has its own preprocessing, which it keeps"
+        ),
+        (None, kept) => Ok(kept),
+        (Some(s), None) => {
+            let (rows, _) = split_indices(train.len(), config.val_split, config.seed);
+            if rows.is_empty() {
+                bail!("--val-split {} leaves no rows to train on", config.val_split);
+            }
+            Ok(Some(Preprocess::fit(s, &train.subset(&rows))))
+        }
+    }
 }
 
 /// Added to `--seed` for the augmentation's draws, so that they are not the split's or the
@@ -151,6 +161,16 @@ pub(super) fn model(
         }
         Network::Mlp(_) => {}
         Network::Sequential(s) => reserve_sequential(args, s, batch, l2)?,
+    }
+    if let Network::Sequential(s) = &network {
+        if !prepared.shape.is_flat() && s.input_shape() != prepared.shape {
+            bail!(
+                "the model takes inputs of shape {} but {} has images of {}",
+                s.input_shape(),
+                args.source.name(),
+                prepared.shape
+            );
+        }
     }
     if args.filters.is_some() && network.first_conv().is_none() {
         bail!("--filters draws the filters of a convolution; this model has none");
