@@ -69,14 +69,14 @@ impl Network {
     }
 
     /// `MLP(2, [16, 16, 1])`, or the architecture and the input shape:
-    /// `conv(8,3,pad=1) relu maxpool(2) flatten linear(10) on 1×8×8`.
+    /// `conv(8,3,pad=1) relu maxpool(2) flatten linear(10) for 1×8×8 inputs`.
     pub fn describe(&self) -> String {
         match self {
             Network::Mlp(m) => {
                 let widths: Vec<String> = m.nouts().iter().map(|n| n.to_string()).collect();
                 format!("MLP({}, [{}])", m.nin(), widths.join(", "))
             }
-            Network::Sequential(s) => format!("{s} on {}", s.input_shape()),
+            Network::Sequential(s) => format!("{s} for {} inputs", s.input_shape()),
         }
     }
 

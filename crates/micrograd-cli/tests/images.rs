@@ -484,7 +484,7 @@ fn the_confusion_matrix_of_a_known_model_and_its_picture() {
         &["m.json", "t.csv", "c.png"],
     );
     assert!(
-        err.contains("--misclassified draws images; t.csv is not image data"),
+        err.contains("--misclassified and --samples draw images; t.csv is not image data"),
         "{err}"
     );
     fs::write(d.join("t.csv"), "x,label\n1,0\n-1,2\n").unwrap();
@@ -552,9 +552,11 @@ fn a_seeded_cnn_run_is_bit_identical_and_its_pictures_are_written() {
         fs::read(d.join("a.json.jsonl")).unwrap(),
         fs::read(d.join("c.json.jsonl")).unwrap()
     );
-    // 20% of 1,797 train, doubled by one augmented copy each
+    // 20% of 1,797 train, with one augmented copy each
     assert!(
-        log.contains("(718 examples, 10 classes, 1438 held out for testing)"),
+        log.contains(
+            "(359 examples and 359 augmented copies, 10 classes, 1438 held out for testing)"
+        ),
         "{log}"
     );
     let (out, _) = ok(
@@ -574,6 +576,8 @@ fn a_seeded_cnn_run_is_bit_identical_and_its_pictures_are_written() {
             "c.svg",
             "--misclassified",
             "w.png",
+            "--samples",
+            "s.png",
         ],
     );
     assert_eq!(
@@ -584,5 +588,7 @@ fn a_seeded_cnn_run_is_bit_identical_and_its_pictures_are_written() {
     assert!(fs::read_to_string(d.join("c.svg"))
         .unwrap()
         .contains("<svg"));
-    assert_eq!(&fs::read(d.join("w.png")).unwrap()[1..4], b"PNG");
+    for picture in ["w.png", "s.png"] {
+        assert_eq!(&fs::read(d.join(picture)).unwrap()[1..4], b"PNG");
+    }
 }

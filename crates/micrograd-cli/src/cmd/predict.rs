@@ -49,10 +49,14 @@ pub struct Args {
     /// Draw the confusion matrix (rows: true classes, columns: predicted) to this PNG or SVG file.
     #[arg(long, value_name = "C.png")]
     confusion: Option<PathBuf>,
-    /// Draw the misclassified images (up to 64) with their true and predicted classes to this PNG
-    /// or SVG file (image data only).
+    /// Draw the misclassified images (up to 64), each with its predicted class and, in brackets,
+    /// its true one, to this PNG or SVG file (image data only).
     #[arg(long, value_name = "W.png")]
     misclassified: Option<PathBuf>,
+    /// Draw the first 64 images with their predicted classes (a wrong one in red, the true class in
+    /// brackets) to this PNG or SVG file (image data only).
+    #[arg(long, value_name = "S.png")]
+    samples: Option<PathBuf>,
 }
 
 /// The examples scored: their features as read, and their labels if the data has them.
@@ -119,6 +123,7 @@ fn check_args(args: &Args) -> Result<()> {
     let pictures = [
         ("--confusion", &args.confusion),
         ("--misclassified", &args.misclassified),
+        ("--samples", &args.samples),
     ];
     check_outputs(&inputs, &pictures)?;
     for (flag, path) in pictures {
@@ -305,41 +310,69 @@ fn draw(
         plot::save(path, figure.size(), &figure)?;
         wrote(path, "the confusion matrix");
     }
-    let Some(path) = &args.misclassified else {
+    if args.misclassified.is_none() && args.samples.is_none() {
         return Ok(());
-    };
+    }
     if !labelled.is_image {
         bail!(
-            "--misclassified draws images; {} is not image data",
+            "--misclassified and --samples draw images; {} is not image data",
             args.source.name()
         );
     }
-    let wrong: Vec<usize> = (0..labelled.data.len())
-        .filter(|&i| predictions.classes[i] != labelled.data.labels()[i])
+    let labels = labelled.data.labels();
+    let wrong: Vec<usize> = (0..labels.len())
+        .filter(|&i| predictions.classes[i] != labels[i])
         .collect();
-    let tiles = wrong
-        .iter()
-        .take(64)
-        .map(|&i| Tile {
-            pixels: labelled.data.row(i).to_vec(),
-            caption: format!(
-                "{} as {}",
-                class_names[labelled.data.labels()[i]],
-                class_names[predictions.classes[i]]
-            ),
-            alert: true,
-        })
-        .collect();
-    let grid = ImageGrid {
-        title: format!("{} misclassified (true as predicted)", wrong.len()),
-        shape: labelled.shape,
-        tiles,
-        columns: 8,
-        scale: Scale::Unit,
-    };
-    plot::save(path, grid.size(), &grid)?;
-    wrote(path, "the misclassified images");
+    let first: Vec<usize> = (0..labels.len().min(MAX_TILES)).collect();
+    for (path, rows, title, what) in [
+        (
+            &args.misclassified,
+            &wrong,
+            format!("{} misclassified: predicted (true)", wrong.len()),
+            "the misclassified images",
+        ),
+        (
+            &args.samples,
+            &first,
+            format!("the first {} examples: predicted (true)", first.len()),
+            "sample predictions",
+        ),
+    ] {
+        let Some(path) = path else { continue };
+        let grid = ImageGrid {
+            title,
+            shape: labelled.shape,
+            tiles: rows
+                .iter()
+                .take(MAX_TILES)
+                .map(|&i| tile(labelled, predictions, &class_names, i))
+                .collect(),
+            columns: 8,
+            scale: Scale::Unit,
+        };
+        plot::save(path, grid.size(), &grid)?;
+        wrote(path, what);
+    }
     Ok(())
+}
+
+/// The most images a grid shows.
+const MAX_TILES: usize = 64;
+
+/// Example `i` as a tile: `3` under a right prediction, `8 (3)` in red under a wrong one (the
+/// prediction, then the true class).
+fn tile(labelled: &Loaded, predictions: &Predictions, names: &[String], i: usize) -> Tile {
+    let (truth, predicted) = (labelled.data.labels()[i], predictions.classes[i]);
+    let caption = if truth == predicted {
+        names[predicted].clone()
+    } else {
+        format!("{} ({})", names[predicted], names[truth])
+    };
+    Tile {
+        pixels: labelled.data.row(i).to_vec(),
+        caption,
+        alert: truth != predicted,
+    }
 }
 
 /// Prints the rows with their label (if any), score and prediction: CSV with `--csv`, else a table

@@ -318,12 +318,16 @@ fn print_header(args: &Args, model: &Network, prepared: &Prepared, c: &FitConfig
     let test = prepared.test.as_ref().map_or(String::new(), |t| {
         format!(", {} held out for testing", t.len())
     });
+    let copies = match data.len() - prepared.rows {
+        0 => String::new(),
+        n => format!(" and {n} augmented copies"),
+    };
     errln!(
-        "training {} ({} parameters) on {} ({} examples, {} classes{test})",
+        "training {} ({} parameters) on {} ({} examples{copies}, {} classes{test})",
         model.describe(),
         model.num_parameters(),
         args.source.name(),
-        data.len(),
+        prepared.rows,
         data.n_classes()
     );
     let schedule = match c.schedule {
@@ -341,7 +345,7 @@ fn print_header(args: &Args, model: &Network, prepared: &Prepared, c: &FitConfig
             .map(|p| p.scaling().to_string()),
         prepared
             .augment
-            .map(|(a, n)| format!("augment {a} ({n} copies of every row)")),
+            .map(|(a, n)| format!("augment {a} ({n} copies of every training row)")),
     ]
     .into_iter()
     .flatten()

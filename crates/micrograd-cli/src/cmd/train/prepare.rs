@@ -26,6 +26,8 @@ pub(super) struct Prepared {
     pub preprocess: Option<Preprocess>,
     /// The augmentation `train` holds (with the number of copies), if any.
     pub augment: Option<(Augment, usize)>,
+    /// The training rows before augmentation.
+    pub rows: usize,
     /// Every example's shape (an image's, or the CSV's features, flat).
     pub shape: Chw,
 }
@@ -83,6 +85,7 @@ pub(super) fn split_and_scale(
     if !(1..=100).contains(&copies) {
         bail!("--augment-copies must be 1 to 100, got {copies}");
     }
+    let rows = train.len();
     // Augmented before scaling, so that a shift brings in the images' own 0 (black).
     let train = if augment.is_identity() {
         train
@@ -94,6 +97,7 @@ pub(super) fn split_and_scale(
         test: test.map(scale).transpose()?,
         preprocess,
         augment: (!augment.is_identity()).then_some((augment, copies)),
+        rows,
         shape: loaded.shape,
     })
 }
