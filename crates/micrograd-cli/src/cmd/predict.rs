@@ -53,7 +53,7 @@ pub struct Args {
     /// its true one, to this PNG or SVG file (image data only).
     #[arg(long, value_name = "W.png")]
     misclassified: Option<PathBuf>,
-    /// Draw the first 64 images with their predicted classes (a wrong one in red, the true class in
+    /// Draw the first 32 images with their predicted classes (a wrong one in red, the true class in
     /// brackets) to this PNG or SVG file (image data only).
     #[arg(long, value_name = "S.png")]
     samples: Option<PathBuf>,
@@ -323,7 +323,7 @@ fn draw(
     let wrong: Vec<usize> = (0..labels.len())
         .filter(|&i| predictions.classes[i] != labels[i])
         .collect();
-    let first: Vec<usize> = (0..labels.len().min(MAX_TILES)).collect();
+    let first: Vec<usize> = (0..labels.len().min(SAMPLES)).collect();
     for (path, rows, title, what) in [
         (
             &args.misclassified,
@@ -358,6 +358,8 @@ fn draw(
 
 /// The most images a grid shows.
 const MAX_TILES: usize = 64;
+/// The images `--samples` shows.
+const SAMPLES: usize = 32;
 
 /// Example `i` as a tile: `3` under a right prediction, `8 (3)` in red under a wrong one (the
 /// prediction, then the true class).
