@@ -592,3 +592,111 @@ fn a_seeded_cnn_run_is_bit_identical_and_its_pictures_are_written() {
         assert_eq!(&fs::read(d.join(picture)).unwrap()[1..4], b"PNG");
     }
 }
+
+#[test]
+fn points_take_jitter_and_minmax_and_refuse_the_image_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "data", "gen", "moons", "--n", "60", "--seed", "4", "-o", "d.csv",
+        ],
+    );
+    let train = |save: &str| {
+        ok(
+            d,
+            &[
+                "train",
+                "--data",
+                "d.csv",
+                "--loss",
+                "ce",
+                "--optimizer",
+                "adam",
+                "--epochs",
+                "3",
+                "--minmax",
+                "--augment",
+                "jitter=0.05",
+                "--augment-copies",
+                "2",
+                "--seed",
+                "2",
+                "--save",
+                save,
+            ],
+        )
+        .1
+    };
+    let log = train("a.json");
+    assert!(
+        log.contains("(60 examples and 120 augmented copies, 2 classes)"),
+        "{log}"
+    );
+    assert!(
+        log.contains(", minmax, augment jitter=0.05 (2 copies of every training row)"),
+        "{log}"
+    );
+    train("b.json");
+    let a = fs::read_to_string(d.join("a.json")).unwrap();
+    assert_eq!(a, fs::read_to_string(d.join("b.json")).unwrap());
+    let json: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(json["preprocess"]["scaling"], "minmax");
+    // fitted on the 60 rows, not on their jittered copies: x1's minimum is a data point's
+    let rows = fs::read_to_string(d.join("d.csv")).unwrap();
+    let min_x1 = rows
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(json["preprocess"]["shift"][1].as_f64().unwrap(), min_x1);
+
+    let keep = ["a.json", "b.json", "d.csv"];
+    let err = fails(
+        d,
+        &[
+            "train",
+            "--data",
+            "d.csv",
+            "--augment",
+            "shift=1",
+            "--save",
+            "c.json",
+        ],
+        &keep,
+    );
+    assert!(
+        err.contains("--augment shift=1: shifts and rotations need image data"),
+        "{err}"
+    );
+    let err = fails(
+        d,
+        &[
+            "train", "--data", "d.csv", "--resize", "8x8", "--save", "c.json",
+        ],
+        &keep,
+    );
+    assert!(
+        err.contains("--resize and --grayscale apply to --data images:DIR only"),
+        "{err}"
+    );
+    let out = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "d.csv",
+            "--augment",
+            "jitter=0.1",
+            "--val-split",
+            "0.2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+}
