@@ -363,7 +363,15 @@ fn bad_input_is_a_clear_error_and_leaves_no_file() {
     let (err, _) = fails(&["train", "--data", csv, "--save", "no/such/dir/m.json"], d);
     assert!(err.contains("does not exist"), "{err}");
     let (err, _) = fails(
-        &["train", "--data", csv, "--model-init", init, "--seed", "1"],
+        &[
+            "train",
+            "--data",
+            csv,
+            "--model-init",
+            init,
+            "--hidden",
+            "4",
+        ],
         d,
     );
     assert!(err.contains("cannot be used with"), "{err}");

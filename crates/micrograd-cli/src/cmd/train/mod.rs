@@ -63,7 +63,7 @@ pub struct Args {
     source: DataArgs,
     /// Start from this model file (an MLP's or an --arch model's, as `--save` writes it, with its
     /// preprocessing) instead of a random one.
-    #[arg(long, value_name = "M.json", conflicts_with_all = ["hidden", "seed", "activation", "arch"])]
+    #[arg(long, value_name = "M.json", conflicts_with_all = ["hidden", "activation", "arch"])]
     model_init: Option<PathBuf>,
     /// The model as layers (see below), e.g. "conv(8,3,pad=1) relu maxpool(2) flatten linear(10)"
     /// or "linear(32) relu linear(10)"; Kaiming-initialized (seeded by --seed). Instead of
@@ -79,7 +79,9 @@ pub struct Args {
         default_value = "16,16"
     )]
     hidden: Vec<usize>,
-    /// Random seed of a new model's weights (uniform in [-1, 1), biases 0).
+    /// Random seed: of a new model's weights (an MLP's uniform in [-1, 1), an --arch model's
+    /// Kaiming; biases 0), and of the general loop's test and validation splits, shuffles and
+    /// augmentation (give the first run's with --model-init to keep its test rows out).
     #[arg(
         long,
         value_name = "S",
