@@ -82,7 +82,7 @@ mod parallel;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
-pub use config::{FitConfig, LrSchedule, OptimizerKind};
+pub use config::{FitConfig, OptimizerKind};
 pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
