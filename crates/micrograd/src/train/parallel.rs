@@ -51,7 +51,7 @@ pub fn auto_threads(batch: usize) -> usize {
 pub(crate) struct Workers {
     #[cfg(feature = "parallel")]
     pool: Option<rayon::ThreadPool>,
-    /// The examples' gradients of a window, kept from batch to batch (a new buffer every batch
+    /// The chunks' gradients of a window, kept from batch to batch (a new buffer every batch
     /// would cost page faults and zeroing).
     scratch: std::cell::RefCell<Vec<f64>>,
 }
