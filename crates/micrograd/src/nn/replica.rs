@@ -36,7 +36,7 @@ use crate::engine::Value;
 /// .unwrap();
 /// assert_eq!(copy, model.predict(&[0.5, -1.0]));
 /// ```
-pub trait Replicate: Model + Sized {
+pub trait Replicate: Model + Sized + 'static {
     /// Everything about the model but its parameters' numbers (`Send`, `Sync`).
     type Shape: Send + Sync + Clone;
 

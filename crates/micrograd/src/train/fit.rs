@@ -158,9 +158,7 @@ fn batch_step<M: Replicate>(
     let mean = losses.iter().fold(0.0, |acc, l| acc + l) * (1.0 / rows.len() as f64);
     let value = penalty.map_or(mean, |p| mean + p);
     if value.is_finite() {
-        for (p, &g) in params.iter().zip(&grad) {
-            p.set_grad(g);
-        }
+        Tape::write_grads(params, &grad);
     }
     value
 }
