@@ -19,7 +19,7 @@ use micrograd::augment::Augment;
 use micrograd::data::Dataset;
 use micrograd::datasets::digits;
 use micrograd::nn::{Architecture, Chw, Init, Model, Module};
-use micrograd::optim::{Adam, Optimizer, Schedule};
+use micrograd::optim::{Adam, Optimizer, Schedule, Span};
 use micrograd::preprocess::{train_test_split, Preprocess, Scaling, Split};
 use micrograd::train::{evaluate_model, train_epoch, LossKind};
 use rand::SeedableRng;
@@ -46,7 +46,7 @@ fn train(model: &impl Model, data: &Dataset, shape: Chw, run: &Run) -> f64 {
     let start = Instant::now();
     let mut opt = Adam::new(run.lr);
     let schedule = Schedule::Cosine {
-        total_steps: run.epochs,
+        over: Span::Steps(run.epochs),
         min_lr: run.lr * 0.01,
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed() + 1);

@@ -3,8 +3,9 @@
 
 use micrograd::data::{blobs, spirals, Dataset};
 use micrograd::nn::{Activation, Dropout, LayerWeights, MlpWeights, Module, NeuronWeights, MLP};
+use micrograd::optim::{Schedule, Span};
 use micrograd::train::{
-    evaluate, fit, shuffled_batches, split_indices, EarlyStopping, FitConfig, LossKind, LrSchedule,
+    evaluate, fit, shuffled_batches, split_indices, EarlyStopping, FitConfig, LossKind,
     OptimizerKind, TrainError,
 };
 use micrograd::{Tape, Value};
@@ -228,7 +229,10 @@ fn fit_is_deterministic_and_validation_is_never_trained_on() {
             loss: LossKind::CrossEntropy,
             optimizer: OptimizerKind::Nesterov(0.9),
             lr: 0.05,
-            schedule: LrSchedule::Cosine { min_lr: 0.0 },
+            schedule: Schedule::Cosine {
+                over: Span::Run,
+                min_lr: 0.0,
+            },
             epochs: 20,
             batch_size: 10,
             dropout,
@@ -322,13 +326,30 @@ fn bad_configs_and_shapes_are_errors_not_panics() {
     })
     .contains("momentum"));
     assert!(bad(FitConfig {
-        schedule: LrSchedule::Step {
-            epochs: 0,
+        schedule: Schedule::Step {
+            every: Span::Epochs(0),
             gamma: 0.5
         },
         ..d.clone()
     })
-    .contains("step size"));
+    .contains("period"));
+    // A schedule in steps works as given, beside the run-relative ones.
+    let report = fit(
+        &model,
+        &data,
+        &FitConfig {
+            schedule: Schedule::Step {
+                every: Span::Steps(2),
+                gamma: 0.5,
+            },
+            epochs: 5,
+            ..d.clone()
+        },
+        |_| {},
+    )
+    .unwrap();
+    let lrs: Vec<f64> = report.epochs.iter().map(|e| e.lr).collect();
+    assert_eq!(lrs, [0.1, 0.1, 0.05, 0.05, 0.025]); // one step an epoch: steps 0-1, 2-3, 4
     assert!(bad(FitConfig {
         patience: Some(3),
         ..d.clone()
@@ -399,7 +420,10 @@ fn readme_three_class_spirals_reach_95_percent_with_adam() {
         loss: LossKind::CrossEntropy,
         optimizer: OptimizerKind::Adam,
         lr: 0.03,
-        schedule: LrSchedule::Cosine { min_lr: 0.0 },
+        schedule: Schedule::Cosine {
+            over: Span::Run,
+            min_lr: 0.0,
+        },
         epochs: 100,
         batch_size: 32,
         seed: 1,
@@ -418,7 +442,7 @@ fn readme_three_class_spirals_reach_95_percent_with_adam() {
 #[test]
 fn schedules_run_over_all_update_steps() {
     let data = blobs(20, 2, 0.3, 1);
-    let lrs = |schedule: LrSchedule, batch_size: usize| -> Vec<f64> {
+    let lrs = |schedule: Schedule, batch_size: usize| -> Vec<f64> {
         let model = MLP::seeded(2, &[4, 1], 1);
         let c = FitConfig {
             schedule,
@@ -429,20 +453,33 @@ fn schedules_run_over_all_update_steps() {
         let r = fit(&model, &data, &c, |_| {}).unwrap();
         r.epochs.iter().map(|e| e.lr).collect()
     };
-    let step = LrSchedule::Step {
-        epochs: 2,
+    let step = Schedule::Step {
+        every: Span::Epochs(2),
         gamma: 0.5,
     };
     assert_eq!(lrs(step, 0), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
     // 2 steps an epoch: the decay still comes every 2 epochs; the record is the epoch's last step's
     assert_eq!(lrs(step, 10), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
-    let linear = lrs(LrSchedule::Linear { end_factor: 0.1 }, 0);
+    let linear = lrs(
+        Schedule::Linear {
+            start_factor: 1.0,
+            end_factor: 0.1,
+            over: Span::Run,
+        },
+        0,
+    );
     assert!(
         close(linear[0], 0.1) && close(linear[5], 0.01),
         "{linear:?}"
     );
     assert!(close(linear[1], 0.1 * (1.0 - 0.9 / 5.0)));
-    let cosine = lrs(LrSchedule::Cosine { min_lr: 0.0 }, 0);
+    let cosine = lrs(
+        Schedule::Cosine {
+            over: Span::Run,
+            min_lr: 0.0,
+        },
+        0,
+    );
     assert!(close(cosine[0], 0.1) && cosine[5] == 0.0);
     assert!(close(
         cosine[2],
@@ -522,7 +559,11 @@ fn config_errors_name_the_field_and_the_bound() {
         ),
         (
             FitConfig {
-                schedule: LrSchedule::Linear { end_factor: -1.0 },
+                schedule: Schedule::Linear {
+                    start_factor: 1.0,
+                    end_factor: -1.0,
+                    over: Span::Run,
+                },
                 ..d.clone()
             },
             F::LinearEndFactor,
@@ -531,7 +572,10 @@ fn config_errors_name_the_field_and_the_bound() {
         ),
         (
             FitConfig {
-                schedule: LrSchedule::Cosine { min_lr: -0.5 },
+                schedule: Schedule::Cosine {
+                    over: Span::Run,
+                    min_lr: -0.5,
+                },
                 ..d.clone()
             },
             F::CosineMinLr,
@@ -540,20 +584,20 @@ fn config_errors_name_the_field_and_the_bound() {
         ),
         (
             FitConfig {
-                schedule: LrSchedule::Step {
-                    epochs: 0,
+                schedule: Schedule::Step {
+                    every: Span::Epochs(0),
                     gamma: 0.5,
                 },
                 ..d.clone()
             },
-            F::StepEpochs,
+            F::StepPeriod,
             Bound::AtLeastOne,
-            "the step schedule's step size must be at least 1 epoch",
+            "the step schedule's period must be at least 1",
         ),
         (
             FitConfig {
-                schedule: LrSchedule::Step {
-                    epochs: 1,
+                schedule: Schedule::Step {
+                    every: Span::Epochs(1),
                     gamma: 0.0,
                 },
                 ..d.clone()

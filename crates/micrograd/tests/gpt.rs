@@ -1,7 +1,7 @@
 //! microgpt on this engine, checked against Python microgpt's own run (`tests/fixtures/microgpt_*`).
 
 use micrograd::gpt::{Gpt, GptConfig, GptError, StateDict, Trainer, Vocab};
-use micrograd::optim::{Adam, AdamFormula, Optimizer, Schedule};
+use micrograd::optim::{Adam, AdamFormula, Optimizer, Schedule, Span};
 use micrograd::{Tape, Value};
 use rand::SeedableRng;
 use std::collections::BTreeMap;
@@ -164,7 +164,7 @@ fn adam_matches_hand_computation() {
     let schedule = Schedule::Linear {
         start_factor: 1.0,
         end_factor: 0.0,
-        total_steps: 4,
+        over: Span::Steps(4),
     };
     let (mut m, mut v, mut x) = (0.0f64, 0.0f64, 0.5f64);
     for step in 0..2 {

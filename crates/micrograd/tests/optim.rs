@@ -3,7 +3,8 @@
 //! updates, schedules and gradient clipping.
 
 use micrograd::optim::{
-    clip_grad_norm, grad_norm, Adagrad, Adam, AdamFormula, AdamW, Optimizer, RmsProp, Schedule, Sgd,
+    clip_grad_norm, grad_norm, Adagrad, Adam, AdamFormula, AdamW, Optimizer, RmsProp, Schedule,
+    Sgd, Span,
 };
 use micrograd::{Tape, Value};
 use serde_json::Value as Json;
@@ -105,17 +106,17 @@ fn schedule(cfg: &Json) -> Schedule {
     let int = |k: &str| s[k].as_u64().unwrap() as usize;
     match s["kind"].as_str().unwrap() {
         "step" => Schedule::Step {
-            step_size: int("step_size"),
+            every: Span::Steps(int("step_size")),
             gamma: num("gamma"),
         },
         "cosine" => Schedule::Cosine {
-            total_steps: int("total_steps"),
+            over: Span::Steps(int("total_steps")),
             min_lr: num("min_lr"),
         },
         "linear" => Schedule::Linear {
             start_factor: num("start_factor"),
             end_factor: num("end_factor"),
-            total_steps: int("total_steps"),
+            over: Span::Steps(int("total_steps")),
         },
         other => panic!("unknown schedule {other}"),
     }
@@ -423,14 +424,14 @@ fn schedules() {
     let lin = Schedule::Linear {
         start_factor: 1.0,
         end_factor: 0.0,
-        total_steps: 4,
+        over: Span::Steps(4),
     };
     let got: Vec<f64> = (0..6).map(|t| lin.lr(base, t)).collect();
     assert_eq!(got, vec![0.2, 0.15000000000000002, 0.1, 0.05, 0.0, 0.0]);
     let warm = Schedule::Linear {
         start_factor: 0.5,
         end_factor: 1.0,
-        total_steps: 0,
+        over: Span::Steps(0),
     };
     assert_eq!(
         warm.lr(base, 0),
@@ -439,7 +440,7 @@ fn schedules() {
     );
 
     let cos = Schedule::Cosine {
-        total_steps: 4,
+        over: Span::Steps(4),
         min_lr: 0.02,
     };
     let got: Vec<f64> = (0..6).map(|t| cos.lr(base, t)).collect();
@@ -457,13 +458,13 @@ fn schedules() {
     }
     // Monotone non-increasing over the whole run.
     let long = Schedule::Cosine {
-        total_steps: 1000,
+        over: Span::Steps(1000),
         min_lr: 0.0,
     };
     assert!((1..1100).all(|t| long.lr(1.0, t) <= long.lr(1.0, t - 1)));
 
     let step = Schedule::Step {
-        step_size: 3,
+        every: Span::Steps(3),
         gamma: 0.1,
     };
     let got: Vec<f64> = (0..7).map(|t| step.lr(1.0, t)).collect();
@@ -474,10 +475,10 @@ fn schedules() {
 }
 
 #[test]
-#[should_panic(expected = "step_size must be at least 1")]
+#[should_panic(expected = "the period must be at least 1 step")]
 fn step_schedule_rejects_zero_step_size() {
     Schedule::Step {
-        step_size: 0,
+        every: Span::Steps(0),
         gamma: 0.5,
     }
     .lr(1.0, 3);

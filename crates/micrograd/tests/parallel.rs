@@ -16,18 +16,11 @@ fn train(
     config: &FitConfig,
     threads: usize,
 ) -> (Vec<u64>, FitReport) {
-    let model = MLP::seeded(data.n_features(), nouts, 3);
     let config = FitConfig {
         threads,
         ..config.clone()
     };
-    let report = fit(&model, data, &config, |_| {}).unwrap();
-    let bits = model
-        .parameters()
-        .iter()
-        .map(|p| p.data().to_bits())
-        .collect();
-    (bits, report)
+    train_seeded(data, nouts, 3, &config)
 }
 
 /// Every epoch record's numbers, as bits (NaN-safe comparison).

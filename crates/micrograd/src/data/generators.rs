@@ -26,7 +26,7 @@ fn linspace(lo: f64, hi: f64, m: usize, t: usize) -> f64 {
     }
 }
 
-/// The largest noise [`Shape::generate`] accepts: beyond it a coordinate could overflow to infinity.
+/// The largest noise [`Shape::generate`](super::Shape::generate) accepts: beyond it a coordinate could overflow to infinity.
 pub const MAX_NOISE: f64 = 1e300;
 
 fn finish(mut rows: Vec<(Vec<f64>, usize)>, classes: usize, rng: &mut StdRng) -> Dataset {
@@ -40,7 +40,7 @@ fn finish(mut rows: Vec<(Vec<f64>, usize)>, classes: usize, rng: &mut StdRng) ->
 /// odd one), plus `N(0, noise²)` on each coordinate, shuffled.
 ///
 /// The numbers differ from scikit-learn's (another random generator); the shape is the same.
-/// [`Shape::generate`] checks its arguments instead of panicking.
+/// [`Shape::generate`](super::Shape::generate) checks its arguments instead of panicking.
 ///
 /// # Panics
 /// If `n < 2`.

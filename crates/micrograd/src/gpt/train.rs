@@ -3,7 +3,7 @@
 
 use super::{Gpt, GptError, BETA1, BETA2, EPS};
 use crate::engine::{Mark, Tape, Value};
-use crate::optim::{Adam, AdamFormula, Optimizer, Schedule};
+use crate::optim::{Adam, AdamFormula, Optimizer, Schedule, Span};
 
 /// microgpt's training loop, one document per [`Trainer::step`]: forward the document through the
 /// model to its loss, backward, Adam update, zero the gradients, and rewind the tape to the mark taken
@@ -51,7 +51,7 @@ impl Trainer {
             schedule: Schedule::Linear {
                 start_factor: 1.0,
                 end_factor: 0.0,
-                total_steps: num_steps,
+                over: Span::Steps(num_steps),
             },
             num_steps,
             mark: Tape::mark(),

@@ -13,7 +13,7 @@ use super::{
 use crate::engine::Value;
 
 /// A model that can be rebuilt on another thread from plain data: its shape and its parameters'
-/// numbers in [`Module::parameters`] order.
+/// numbers in [`Module::parameters`](super::Module::parameters) order.
 ///
 /// `train::fit` computes a batch on several threads through this trait; a model that implements it
 /// (and whose forward pass takes a [`Dropout`](super::Dropout)) can be trained data-parallel.
@@ -36,7 +36,7 @@ use crate::engine::Value;
 /// .unwrap();
 /// assert_eq!(copy, model.predict(&[0.5, -1.0]));
 /// ```
-pub trait Replicate: Model + Sized {
+pub trait Replicate: Model + Sized + 'static {
     /// Everything about the model but its parameters' numbers (`Send`, `Sync`).
     type Shape: Send + Sync + Clone;
 
@@ -44,7 +44,7 @@ pub trait Replicate: Model + Sized {
     fn shape(&self) -> Self::Shape;
 
     /// A model of this shape whose parameters are new leaves on the current thread's tape, created
-    /// one after another in [`Module::parameters`] order, holding `params`.
+    /// one after another in [`Module::parameters`](super::Module::parameters) order, holding `params`.
     ///
     /// # Panics
     /// If `params` does not have one number per parameter of the shape.

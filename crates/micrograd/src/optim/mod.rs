@@ -8,13 +8,13 @@
 //! different length panics).
 //!
 //! ```
-//! use micrograd::optim::{clip_grad_norm, Adam, Optimizer, Schedule};
+//! use micrograd::optim::{clip_grad_norm, Adam, Optimizer, Schedule, Span};
 //! use micrograd::{Tape, Value};
 //!
 //! // Minimize (x - 3)² + (y + 1)².
 //! let params = [Value::new(0.0), Value::new(0.0)];
 //! let mut opt = Adam::new(0.1);
-//! let schedule = Schedule::Cosine { total_steps: 500, min_lr: 0.0 };
+//! let schedule = Schedule::Cosine { over: Span::Steps(500), min_lr: 0.0 };
 //! let mark = Tape::mark();
 //! for step in 0..500 {
 //!     let loss = (params[0] - 3.0).pow(2) + (params[1] + 1.0).pow(2);
@@ -37,7 +37,7 @@
 //! * `adam.rs`: [`Adam`] and [`AdamW`], one implementation with coupled or decoupled decay, and
 //!   [`AdamFormula`], PyTorch's or microgpt's order of operations;
 //! * `rmsprop.rs`, `adagrad.rs`: [`RmsProp`] and [`Adagrad`];
-//! * `schedule.rs`: [`Schedule`], the learning rate as a function of the step;
+//! * `schedule.rs`: [`Schedule`], the learning rate as a function of the step, over [`Span`]s;
 //! * `clip.rs`: [`grad_norm`] and [`clip_grad_norm`].
 
 use crate::Value;
@@ -53,7 +53,7 @@ pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamFormula, AdamW};
 pub use clip::{clip_grad_norm, grad_norm};
 pub use rmsprop::RmsProp;
-pub use schedule::Schedule;
+pub use schedule::{Schedule, Span};
 pub use sgd::Sgd;
 
 /// A gradient-descent optimizer: updates parameters in place from their gradients.

@@ -1,9 +1,9 @@
-//! What [`fit`](super::fit) is told: [`FitConfig`], the optimizer it builds ([`OptimizerKind`]) and
-//! the learning-rate schedule over the run ([`LrSchedule`]), with the checks of every bound.
+//! What [`fit`](super::fit) is told: [`FitConfig`] and the optimizer it builds ([`OptimizerKind`]),
+//! with the checks of every bound.
 
 use super::error::{at_least_one, check, fraction, non_negative, positive};
 use super::{Bound, ConfigField, LossKind, TrainError};
-use crate::optim::{Adagrad, Adam, AdamW, Optimizer, RmsProp, Schedule, Sgd};
+use crate::optim::{Adagrad, Adam, AdamW, Optimizer, RmsProp, Schedule, Sgd, Span};
 
 /// The optimizer [`fit`](super::fit) builds (from [`crate::optim`], PyTorch's default betas and eps for Adam).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,65 +48,6 @@ impl OptimizerKind {
     }
 }
 
-/// The learning-rate schedule of [`fit`](super::fit), over all its update steps (`epochs × batches per epoch`),
-/// turned into an [`optim::Schedule`](crate::optim::Schedule) by [`LrSchedule::resolve`].
-///
-/// It holds no formula of its own: it names a `Schedule` relative to a run whose length `fit` only
-/// knows once the data is split and batched (the whole run for `Linear` and `Cosine`, epochs for
-/// `Step`), and every learning rate comes from `Schedule::lr`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum LrSchedule {
-    /// The base rate throughout.
-    Constant,
-    /// Linear decay from the base rate to `base · end_factor` at the last step.
-    Linear {
-        /// The final factor (micrograd's demo decays to 0.1).
-        end_factor: f64,
-    },
-    /// Cosine annealing from the base rate to `min_lr` at the last step.
-    Cosine {
-        /// The final learning rate.
-        min_lr: f64,
-    },
-    /// Multiply by `gamma` every `epochs` epochs.
-    Step {
-        /// Epochs between decays, at least 1.
-        epochs: usize,
-        /// The factor.
-        gamma: f64,
-    },
-}
-
-impl LrSchedule {
-    /// The per-step schedule for a run of `total_steps` update steps with `steps_per_epoch` steps an
-    /// epoch.
-    ///
-    /// ```
-    /// use micrograd::optim::Schedule;
-    /// use micrograd::train::LrSchedule;
-    /// let s = LrSchedule::Step { epochs: 2, gamma: 0.5 }.resolve(100, 5);
-    /// assert_eq!(s, Schedule::Step { step_size: 10, gamma: 0.5 });
-    /// ```
-    pub fn resolve(self, total_steps: usize, steps_per_epoch: usize) -> Schedule {
-        match self {
-            LrSchedule::Constant => Schedule::Constant,
-            LrSchedule::Linear { end_factor } => Schedule::Linear {
-                start_factor: 1.0,
-                end_factor,
-                total_steps: total_steps.saturating_sub(1),
-            },
-            LrSchedule::Cosine { min_lr } => Schedule::Cosine {
-                total_steps: total_steps.saturating_sub(1),
-                min_lr,
-            },
-            LrSchedule::Step { epochs, gamma } => Schedule::Step {
-                step_size: (epochs * steps_per_epoch).max(1),
-                gamma,
-            },
-        }
-    }
-}
-
 /// Everything [`fit`](super::fit) needs to know. `FitConfig::default()` is full-batch plain SGD on the hinge loss
 /// with lr 0.1 for 100 epochs, no regularization, no validation.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,8 +58,10 @@ pub struct FitConfig {
     pub optimizer: OptimizerKind,
     /// The base learning rate (finite, > 0).
     pub lr: f64,
-    /// The learning-rate schedule.
-    pub schedule: LrSchedule,
+    /// The learning-rate schedule over `fit`'s update steps (`epochs ×` batches per epoch): its
+    /// spans in steps, in epochs, or [`Span::Run`] (the whole run), resolved by `fit` once the data
+    /// is split and batched ([`Schedule::resolve`]).
+    pub schedule: Schedule,
     /// The optimizer's weight decay (finite, >= 0): L2 added to the gradient for SGD and Adam,
     /// decoupled for AdamW.
     pub weight_decay: f64,
@@ -153,7 +96,7 @@ impl Default for FitConfig {
             loss: LossKind::Hinge,
             optimizer: OptimizerKind::Sgd,
             lr: 0.1,
-            schedule: LrSchedule::Constant,
+            schedule: Schedule::Constant,
             weight_decay: 0.0,
             l2: 0.0,
             dropout: 0.0,
@@ -189,11 +132,20 @@ impl FitConfig {
             fraction(F::Momentum, m)?;
         }
         match self.schedule {
-            LrSchedule::Constant => {}
-            LrSchedule::Linear { end_factor } => non_negative(F::LinearEndFactor, end_factor)?,
-            LrSchedule::Cosine { min_lr } => non_negative(F::CosineMinLr, min_lr)?,
-            LrSchedule::Step { epochs, gamma } => {
-                at_least_one(F::StepEpochs, epochs)?;
+            Schedule::Constant => {}
+            Schedule::Linear {
+                start_factor,
+                end_factor,
+                ..
+            } => {
+                non_negative(F::LinearStartFactor, start_factor)?;
+                non_negative(F::LinearEndFactor, end_factor)?;
+            }
+            Schedule::Cosine { min_lr, .. } => non_negative(F::CosineMinLr, min_lr)?,
+            Schedule::Step { every, gamma } => {
+                if let Span::Steps(n) | Span::Epochs(n) = every {
+                    at_least_one(F::StepPeriod, n)?;
+                }
                 positive(F::StepGamma, gamma)?;
             }
         }

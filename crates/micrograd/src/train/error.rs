@@ -112,13 +112,15 @@ pub enum ConfigField {
     Epochs,
     /// The momentum of `OptimizerKind::Momentum` or `OptimizerKind::Nesterov`.
     Momentum,
-    /// `LrSchedule::Linear::end_factor`.
+    /// `Schedule::Linear::start_factor` of `FitConfig::schedule`.
+    LinearStartFactor,
+    /// `Schedule::Linear::end_factor`.
     LinearEndFactor,
-    /// `LrSchedule::Cosine::min_lr`.
+    /// `Schedule::Cosine::min_lr`.
     CosineMinLr,
-    /// `LrSchedule::Step::epochs`.
-    StepEpochs,
-    /// `LrSchedule::Step::gamma`.
+    /// `Schedule::Step::every` (its steps or epochs).
+    StepPeriod,
+    /// `Schedule::Step::gamma`.
     StepGamma,
     /// `FitConfig::clip`.
     Clip,
@@ -178,9 +180,10 @@ impl ConfigError {
             (F::ValSplit, _) => "val_split",
             (F::Epochs, _) => "epochs",
             (F::Momentum, _) => "momentum",
+            (F::LinearStartFactor, _) => "the linear schedule's start factor",
             (F::LinearEndFactor, _) => "the linear schedule's end factor",
             (F::CosineMinLr, _) => "the cosine schedule's min_lr",
-            (F::StepEpochs, _) => "the step schedule's step size",
+            (F::StepPeriod, _) => "the step schedule's period",
             (F::StepGamma, _) => "the step schedule's gamma",
             (F::Clip, _) => "clip",
             (F::Patience, _) => "patience",
@@ -194,10 +197,10 @@ impl ConfigError {
         // A number is "a finite number" where the field's own name does not already say so.
         let spelled_out = !matches!(
             self.field,
-            F::LinearEndFactor | F::CosineMinLr | F::StepGamma
+            F::LinearStartFactor | F::LinearEndFactor | F::CosineMinLr | F::StepGamma
         );
         match self.bound {
-            Bound::AtLeastOne if matches!(self.field, F::StepEpochs | F::Patience) => {
+            Bound::AtLeastOne if self.field == F::Patience => {
                 "must be at least 1 epoch".to_string()
             }
             Bound::AtLeastOne => "must be at least 1".to_string(),

@@ -158,9 +158,7 @@ fn batch_step<M: Replicate>(
     let mean = losses.iter().fold(0.0, |acc, l| acc + l) * (1.0 / rows.len() as f64);
     let value = penalty.map_or(mean, |p| mean + p);
     if value.is_finite() {
-        for (p, &g) in params.iter().zip(&grad) {
-            p.set_grad(g);
-        }
+        Tape::write_grads(params, &grad);
     }
     value
 }
@@ -206,7 +204,9 @@ pub(crate) fn check_model_fits(
 ///
 /// ```text
 /// loss  = mean over the batch of the per-example loss (LossKind)  +  l2 · Σ p²   (if l2 > 0)
-/// zero the grads; loss.backward(); clip the global grad norm (if clip);
+/// grads = ∇(l2 term) + Σ over chunks of CHUNK examples, in order, of ∇(Σ_chunk lossᵢ / n)
+///         (one backward sweep per chunk, on whichever thread: see `parallel.rs`);
+/// clip the global grad norm (if clip);
 /// opt.set_lr(schedule.lr(lr, step)); opt.step(params); step += 1
 /// ```
 ///

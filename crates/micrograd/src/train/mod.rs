@@ -4,11 +4,12 @@
 //!
 //! * `demo.rs`: micrograd's own demo loop, op for op ([`train`], [`Trainer`], [`TrainConfig`]):
 //!   full batch, hinge loss, L2, SGD with a linearly decaying learning rate.
-//! * `fit.rs`: the general loop ([`fit`], [`FitConfig`], [`evaluate`]): any [`LossKind`], any
-//!   optimizer ([`OptimizerKind`]), a schedule, mini-batches, dropout, validation, early stopping.
+//! * `fit.rs`: the general loop ([`fit`], [`FitConfig`], [`evaluate`]) for an MLP or a
+//!   `Sequential` CNN: any [`LossKind`], any optimizer ([`OptimizerKind`]), a schedule,
+//!   mini-batches, dropout, validation, early stopping.
 //! * `parallel.rs`: a batch's gradient on several threads ([`FitConfig::threads`]), the same
-//!   numbers for every thread count: fixed chunks of [`CHUNK`] examples, each example's gradient
-//!   added in one fixed order.
+//!   numbers for every thread count: fixed chunks of [`CHUNK`] examples, one backward sweep per
+//!   chunk, the chunks' gradients added in chunk order.
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
@@ -82,7 +83,7 @@ mod parallel;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
-pub use config::{FitConfig, LrSchedule, OptimizerKind};
+pub use config::{FitConfig, OptimizerKind};
 pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};

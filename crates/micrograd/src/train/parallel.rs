@@ -51,7 +51,7 @@ pub fn auto_threads(batch: usize) -> usize {
 pub(crate) struct Workers {
     #[cfg(feature = "parallel")]
     pool: Option<rayon::ThreadPool>,
-    /// The examples' gradients of a window, kept from batch to batch (a new buffer every batch
+    /// The chunks' gradients of a window, kept from batch to batch (a new buffer every batch
     /// would cost page faults and zeroing).
     scratch: std::cell::RefCell<Vec<f64>>,
 }
@@ -96,6 +96,14 @@ impl Workers {
         }
     }
 
+    /// The fewest chunks a worker takes at a time out of `chunks`: about four shares per thread,
+    /// enough to even out the threads' loads, few enough that handing them out costs little.
+    #[cfg(feature = "parallel")]
+    fn min_len(&self, chunks: usize) -> usize {
+        let threads = self.pool.as_ref().map_or(1, |p| p.current_num_threads());
+        (chunks / (4 * threads)).max(1)
+    }
+
     /// `f(model, params, chunk)` for the chunks of `range`, in order: on the calling thread with
     /// `model` itself, or on the workers, each with a copy of the model holding `numbers`.
     fn map_chunks<M: Replicate, T: Send>(
@@ -113,12 +121,14 @@ impl Workers {
         if let Some(pool) = &self.pool {
             use rayon::prelude::*;
             let shape = model.shape();
+            let min_len = self.min_len(chunks.len());
             return pool.install(|| {
                 chunks
                     .into_par_iter()
+                    .with_min_len(min_len)
                     .map_init(
-                        || Replica::<M>::new(&shape, numbers),
-                        |r, c| f(&r.model, &r.params, c),
+                        || Lease::<M>::take(&shape, numbers),
+                        |r, c| f(&r.get().model, &r.get().params, c),
                     )
                     .collect()
             });
@@ -140,13 +150,15 @@ impl Workers {
         if let Some(pool) = &self.pool {
             use rayon::prelude::*;
             let shape = model.shape();
+            let min_len = self.min_len(rows.len() / np);
             pool.install(|| {
                 rows.par_chunks_mut(np)
                     .zip(losses.par_chunks_mut(CHUNK))
                     .enumerate()
+                    .with_min_len(min_len)
                     .for_each_init(
-                        || Replica::<M>::new(&shape, numbers),
-                        |r, (k, (g, l))| f(&r.model, &r.params, k, g, l),
+                        || Lease::<M>::take(&shape, numbers),
+                        |r, (k, (g, l))| f(&r.get().model, &r.get().params, k, g, l),
                     )
             });
             return;
@@ -203,6 +215,67 @@ impl<M: Replicate> Replica<M> {
 impl<M> Drop for Replica<M> {
     fn drop(&mut self) {
         Tape::rewind(self.mark);
+    }
+}
+
+#[cfg(feature = "parallel")]
+thread_local! {
+    /// This worker thread's copy of the model, kept from batch to batch of one `fit` (a `Replica`
+    /// of the model's type). Emptied on every worker before the pool ends ([`Workers`]'s `Drop`),
+    /// so that its tape is rewound while the thread still runs.
+    static KEPT: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A worker's copy of the model for one share of chunks: the thread's kept copy with its numbers
+/// rewritten (or a new one), put back when the lease ends. Within a share no other share runs on
+/// the thread (the work calls nothing of rayon's), so chunks record above the copy and rewind to
+/// it, and the tape stays a stack.
+#[cfg(feature = "parallel")]
+struct Lease<M: Replicate> {
+    replica: Option<Replica<M>>,
+}
+
+#[cfg(feature = "parallel")]
+impl<M: Replicate> Lease<M> {
+    fn take(shape: &M::Shape, numbers: &[f64]) -> Lease<M> {
+        let kept = KEPT
+            .with(|k| k.borrow_mut().take())
+            .and_then(|b| b.downcast::<Replica<M>>().ok());
+        let replica = match kept {
+            Some(r) => {
+                Tape::write_data(&r.params, numbers);
+                *r
+            }
+            None => Replica::new(shape, numbers),
+        };
+        Lease {
+            replica: Some(replica),
+        }
+    }
+
+    fn get(&self) -> &Replica<M> {
+        self.replica
+            .as_ref()
+            .expect("a lease holds its copy until dropped")
+    }
+}
+
+#[cfg(feature = "parallel")]
+impl<M: Replicate> Drop for Lease<M> {
+    fn drop(&mut self) {
+        if let Some(r) = self.replica.take() {
+            KEPT.with(|k| *k.borrow_mut() = Some(Box::new(r)));
+        }
+    }
+}
+
+#[cfg(feature = "parallel")]
+impl Drop for Workers {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.broadcast(|_| drop(KEPT.with(|k| k.borrow_mut().take())));
+        }
     }
 }
 

@@ -13,9 +13,9 @@ use crate::{errln, signals};
 use anyhow::{bail, Result};
 use micrograd::augment::Augment;
 use micrograd::data::Dataset;
+use micrograd::optim::{Schedule, Span};
 use micrograd::train::{
-    evaluate_model, fit_until, EpochRecord, FitConfig, FitReport, LossKind, LrSchedule,
-    OptimizerKind,
+    evaluate_model, fit_until, EpochRecord, FitConfig, FitReport, LossKind, OptimizerKind,
 };
 use std::ops::ControlFlow;
 
@@ -200,17 +200,24 @@ impl FitArgs {
     }
 
     /// `--schedule` with `--gamma` and `--step-epochs` (which only step takes), for `epochs` epochs.
-    fn schedule(&self, epochs: usize) -> Result<LrSchedule> {
+    fn schedule(&self, epochs: usize) -> Result<Schedule> {
         let name = self.schedule.unwrap_or(ScheduleName::Constant);
         if (self.gamma.is_some() || self.step_epochs.is_some()) && name != ScheduleName::Step {
             bail!("--gamma and --step-epochs apply to --schedule step only");
         }
         Ok(match name {
-            ScheduleName::Constant => LrSchedule::Constant,
-            ScheduleName::Linear => LrSchedule::Linear { end_factor: 0.1 },
-            ScheduleName::Cosine => LrSchedule::Cosine { min_lr: 0.0 },
-            ScheduleName::Step => LrSchedule::Step {
-                epochs: self.step_epochs.unwrap_or(epochs.div_ceil(3)),
+            ScheduleName::Constant => Schedule::Constant,
+            ScheduleName::Linear => Schedule::Linear {
+                start_factor: 1.0,
+                end_factor: 0.1,
+                over: Span::Run,
+            },
+            ScheduleName::Cosine => Schedule::Cosine {
+                over: Span::Run,
+                min_lr: 0.0,
+            },
+            ScheduleName::Step => Schedule::Step {
+                every: Span::Epochs(self.step_epochs.unwrap_or(epochs.div_ceil(3))),
                 gamma: self.gamma.unwrap_or(0.1),
             },
         })
@@ -308,6 +315,28 @@ fn test_accuracy(model: &Network, test: &Dataset, loss: LossKind) -> Result<f64>
     Ok(accuracy)
 }
 
+/// The schedule as the header line writes it: `constant`, `linear to x0.1`, `cosine to 0`,
+/// `x0.1 every 4 epochs` (spans other than the run are named).
+fn describe_schedule(s: &Schedule) -> String {
+    let span = |over: Span| match over {
+        Span::Run => String::new(),
+        Span::Epochs(n) => format!(" over {n} epochs"),
+        Span::Steps(n) => format!(" over {n} steps"),
+    };
+    match *s {
+        Schedule::Constant => "constant".to_string(),
+        Schedule::Linear {
+            end_factor, over, ..
+        } => format!("linear to x{end_factor}{}", span(over)),
+        Schedule::Cosine { over, min_lr } => format!("cosine to {min_lr}{}", span(over)),
+        Schedule::Step { every, gamma } => match every {
+            Span::Epochs(n) => format!("x{gamma} every {n} epochs"),
+            Span::Steps(n) => format!("x{gamma} every {n} steps"),
+            Span::Run => format!("x{gamma} after the run"),
+        },
+    }
+}
+
 fn print_header(args: &Args, model: &Network, prepared: &Prepared, c: &FitConfig) {
     let batch = if c.batch_size == 0 {
         "full batch".to_string()
@@ -330,12 +359,7 @@ fn print_header(args: &Args, model: &Network, prepared: &Prepared, c: &FitConfig
         prepared.rows,
         data.n_classes()
     );
-    let schedule = match c.schedule {
-        LrSchedule::Constant => "constant".to_string(),
-        LrSchedule::Linear { end_factor } => format!("linear to x{end_factor}"),
-        LrSchedule::Cosine { min_lr } => format!("cosine to {min_lr}"),
-        LrSchedule::Step { epochs, gamma } => format!("x{gamma} every {epochs} epochs"),
-    };
+    let schedule = describe_schedule(&c.schedule);
     let extras: String = [
         c.patience.map(|p| format!("patience {p}")),
         c.clip.map(|n| format!("clip {n}")),

@@ -271,7 +271,7 @@ fn flag_error(e: &TrainError) -> String {
         ConfigField::Momentum => "--momentum",
         ConfigField::Clip => "--clip",
         ConfigField::Patience => "--patience",
-        ConfigField::StepEpochs => "--step-epochs",
+        ConfigField::StepPeriod => "--step-epochs",
         ConfigField::StepGamma => "--gamma",
         _ => return e.to_string(),
     };
