@@ -292,7 +292,7 @@ fn confusion_text(counts: &[Vec<usize>], names: &[String]) -> String {
     out
 }
 
-/// Writes `--confusion` and `--misclassified`.
+/// Writes `--confusion`, `--misclassified` and `--samples`.
 fn draw(
     args: &Args,
     labelled: &Loaded,
@@ -310,6 +310,16 @@ fn draw(
         plot::save(path, figure.size(), &figure)?;
         wrote(path, "the confusion matrix");
     }
+    draw_grids(args, labelled, predictions, &class_names)
+}
+
+/// Writes `--misclassified` and `--samples`.
+fn draw_grids(
+    args: &Args,
+    labelled: &Loaded,
+    predictions: &Predictions,
+    class_names: &[String],
+) -> Result<()> {
     if args.misclassified.is_none() && args.samples.is_none() {
         return Ok(());
     }
@@ -345,7 +355,7 @@ fn draw(
             tiles: rows
                 .iter()
                 .take(MAX_TILES)
-                .map(|&i| tile(labelled, predictions, &class_names, i))
+                .map(|&i| tile(labelled, predictions, class_names, i))
                 .collect(),
             columns: 8,
             scale: Scale::Unit,
