@@ -41,6 +41,14 @@ pub fn window(source: &str, column: usize) -> (String, usize) {
     (out, col)
 }
 
+/// `source` and a caret under its 1-based character `column` on the next line
+/// ([`micrograd::expr::point_at`]), cut to a [`window`] around the column: how an error shows where
+/// in an expression or an architecture it is.
+pub fn point_at_window(source: &str, column: usize) -> String {
+    let (shown, column) = window(source, column);
+    micrograd::expr::point_at(&shown, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

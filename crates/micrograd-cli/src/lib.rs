@@ -11,8 +11,10 @@
 
 pub mod cmd;
 pub mod csv_data;
+pub mod data_source;
 pub mod excerpt;
 pub mod memory;
+pub mod network;
 pub mod output;
 pub mod plot;
 pub mod report;

@@ -10,6 +10,7 @@
 
 use anyhow::{anyhow, Result};
 use micrograd::gpt::GptConfig;
+use micrograd::nn::{Activation, AnyLayer, Sequential};
 
 /// Bytes of one tape node.
 pub const NODE_BYTES: u128 = 28;
@@ -45,15 +46,64 @@ pub fn mlp_parameters(widths: &[usize]) -> u128 {
 /// parameters, a step's graph, and the L2 penalty's graph (a node per parameter) if `l2`. What a
 /// training command reserves with [`reserve_tape`] before it builds the model.
 pub fn mlp_training_nodes(widths: &[usize], batch: usize, l2: bool) -> u128 {
-    let params = mlp_parameters(widths);
-    params + batch as u128 * mlp_example_graph(widths).0 + if l2 { params } else { 0 }
+    training_nodes(mlp_example_graph(widths), mlp_parameters(widths), batch, l2)
 }
 
 /// Peak bytes of training an MLP of layer widths `widths` on batches of `batch` examples, with the
 /// L2 penalty's graph (a node and two indices per parameter) if `l2`.
 pub fn mlp_training_bytes(widths: &[usize], batch: usize, l2: bool) -> u128 {
-    let (nodes, indices) = mlp_example_graph(widths);
-    let params = mlp_parameters(widths);
+    training_bytes(mlp_example_graph(widths), mlp_parameters(widths), batch, l2)
+}
+
+/// Tape nodes and n-ary input indices of one example's forward and backward through `model`: its
+/// input leaves, one affine node per convolution output and linear output (listing its weights and
+/// inputs), a node per activation value, two per average-pooling output (max pooling picks an
+/// existing node), and about `k + 8` loss nodes.
+pub fn sequential_example_graph(model: &Sequential) -> (u128, u128) {
+    let nout = model.output_shape().len() as u128;
+    let mut nodes = model.input_shape().len() as u128 + nout + 8;
+    let mut indices = nout + 8;
+    for (layer, pair) in model.layers().iter().zip(model.shapes().windows(2)) {
+        let (input, out) = (pair[0].len() as u128, pair[1].len() as u128);
+        match layer {
+            AnyLayer::Conv2d(c) => {
+                let taps = (c.in_channels() * c.kernel_size() * c.kernel_size()) as u128;
+                nodes += out;
+                indices += out * (2 * taps + 1);
+            }
+            AnyLayer::Linear(_) => {
+                nodes += out;
+                indices += out * (2 * input + 1);
+            }
+            AnyLayer::AvgPool2d(p) => {
+                let k = p.params().0 as u128;
+                nodes += 2 * out;
+                indices += out * (k * k + 2);
+            }
+            AnyLayer::Activation(Activation::Linear)
+            | AnyLayer::MaxPool2d(_)
+            | AnyLayer::Flatten(_) => {}
+            AnyLayer::Activation(_) => nodes += out,
+        }
+    }
+    (nodes, indices)
+}
+
+/// Peak tape nodes of training a model of `params` parameters whose example graph is `graph`
+/// (nodes, indices) on batches of `batch` examples, with the L2 penalty's graph if `l2`.
+pub fn training_nodes(graph: (u128, u128), params: u128, batch: usize, l2: bool) -> u128 {
+    params + batch as u128 * graph.0 + if l2 { params } else { 0 }
+}
+
+/// Peak bytes of training a model of `params` parameters whose example graph is `graph` (nodes,
+/// indices) on batches of `batch` examples, with the L2 penalty's graph (a node and two indices per
+/// parameter) if `l2`.
+pub fn training_bytes(
+    (nodes, indices): (u128, u128),
+    params: u128,
+    batch: usize,
+    l2: bool,
+) -> u128 {
     let mut step = batch as u128 * (nodes * NODE_BYTES + indices * INDEX_BYTES)
         + (batch as u128 + 2) * INDEX_BYTES;
     if l2 {

@@ -147,7 +147,7 @@ fn train_trace_save_and_predict() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("accuracy: 100.0% (100 of 100 points)"));
+    assert!(stdout(&out).contains("accuracy: 100.00% (100 of 100 examples)"));
 
     // CSV output: one row per point, score and predicted label (-1/+1 like the input)
     let out = micrograd()
@@ -363,7 +363,15 @@ fn bad_input_is_a_clear_error_and_leaves_no_file() {
     let (err, _) = fails(&["train", "--data", csv, "--save", "no/such/dir/m.json"], d);
     assert!(err.contains("does not exist"), "{err}");
     let (err, _) = fails(
-        &["train", "--data", csv, "--model-init", init, "--seed", "1"],
+        &[
+            "train",
+            "--data",
+            csv,
+            "--model-init",
+            init,
+            "--hidden",
+            "4",
+        ],
         d,
     );
     assert!(err.contains("cannot be used with"), "{err}");

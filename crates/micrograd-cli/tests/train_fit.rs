@@ -176,7 +176,7 @@ fn three_classes_with_adam_validation_trace_plots_and_model() {
         ],
     );
     assert!(ok, "{err}");
-    assert!(out.contains("(90 points, 3 classes)"), "{out}");
+    assert!(out.contains("(90 examples, 3 classes)"), "{out}");
     assert!(
         out.contains("loss ce, optimizer Adam, lr 0.05 (cosine to 0)"),
         "{out}"
@@ -341,7 +341,7 @@ fn bad_flag_values_are_clear_errors_and_write_nothing() {
             "the bce loss trains 2 classes, the data has 3",
         ),
         (vec!["--loss", "nope"], "unknown loss `nope`"),
-        (vec!["--optimizer", "rmsprop"], "invalid value 'rmsprop'"),
+        (vec!["--optimizer", "lbfgs"], "invalid value 'lbfgs'"),
         (
             vec!["--epochs", "3", "--min-accuracy", "101"],
             "--min-accuracy must be a percentage",

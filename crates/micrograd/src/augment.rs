@@ -2,8 +2,9 @@
 //! rotations for images, Gaussian jitter for points ([`Augment`], parsed from
 //! `shift=1,rotate=10,jitter=0.05`).
 //!
-//! Augment the training rows only, afresh every epoch (`Augment::dataset(.., seed + epoch)`), and
-//! never the validation or test rows.
+//! Augment the training rows only, afresh every epoch (`Augment::dataset(.., seed + epoch)`) in a
+//! loop of your own, or once into a larger set (`Augment::expand`) for `train::fit`; never the
+//! validation or test rows.
 //!
 //! ```
 //! use micrograd::augment::Augment;
@@ -97,6 +98,37 @@ impl Augment {
             .collect();
         Dataset::new(rows, data.labels().to_vec(), data.n_classes())
             .expect("augmenting keeps the numbers finite")
+    }
+}
+
+impl Augment {
+    /// The rows of `data` followed by `copies` augmented copies of them ([`Augment::dataset`] with
+    /// seeds `seed + 1`, ..., `seed + copies`), labels kept: a fixed, seeded, larger training set for
+    /// a loop that takes one data set for all its epochs (such as [`fit`](crate::train::fit)).
+    /// Augment the training rows only: a validation split drawn from the result would hold copies of
+    /// training rows.
+    ///
+    /// # Panics
+    /// As [`Augment::dataset`].
+    ///
+    /// ```
+    /// use micrograd::augment::Augment;
+    /// use micrograd::data::Dataset;
+    /// let data = Dataset::new(vec![vec![0.0, 1.0], vec![2.0, 3.0]], vec![0, 1], 2).unwrap();
+    /// let aug: Augment = "jitter=0.1".parse().unwrap();
+    /// let big = aug.expand(&data, None, 3, 7);
+    /// assert_eq!((big.len(), big.row(1), big.labels()[5]), (8, &[2.0, 3.0][..], 1));
+    /// assert_eq!(big, aug.expand(&data, None, 3, 7));
+    /// ```
+    pub fn expand(&self, data: &Dataset, shape: Option<Chw>, copies: usize, seed: u64) -> Dataset {
+        let mut rows = data.features().to_vec();
+        let mut labels = data.labels().to_vec();
+        for c in 1..=copies as u64 {
+            let copy = self.dataset(data, shape, seed.wrapping_add(c));
+            rows.extend_from_slice(copy.features());
+            labels.extend_from_slice(copy.labels());
+        }
+        Dataset::new(rows, labels, data.n_classes()).expect("augmenting keeps the numbers finite")
     }
 }
 

@@ -9,13 +9,13 @@
 //! graphs ([`BUILTIN_OPTIMIZE_UP_TO`]), refuses graphs of more than [`BUILTIN_MAX_SEGMENTS`] edge
 //! segments, and gives up after [`LAYOUT_TIMEOUT`]. `--png F` needs Graphviz's `dot`. Every output file is written atomically.
 
-use crate::excerpt::{excerpt, window, MAX_CHARS};
+use crate::excerpt::{excerpt, point_at_window, MAX_CHARS};
 use crate::output::{write_bytes_atomic, wrote};
 use crate::{errln, outln};
 use anyhow::{anyhow, bail, Context, Result};
 use layout::backends::svg::SVGWriter;
 use layout::gv::{DotParser, GraphBuilder};
-use micrograd::expr::{point_at, EvalError, Evaluation, Expr, Function};
+use micrograd::expr::{EvalError, Evaluation, Expr, Function};
 use micrograd::viz::{format_number, to_dot, DotOptions};
 use micrograd::Value;
 use std::collections::HashMap;
@@ -207,12 +207,6 @@ fn draw(args: &Args, root: Value) -> Result<()> {
         wrote(path, "the graph as PNG");
     }
     Ok(())
-}
-
-/// `source` and a caret under `column` (see [`point_at`]), cut to a window around the column.
-fn point_at_window(source: &str, column: usize) -> String {
-    let (shown, column) = window(source, column);
-    point_at(&shown, column)
 }
 
 /// Parses `NAME=VALUE` arguments: the name must be a variable name (not a function's), the value a

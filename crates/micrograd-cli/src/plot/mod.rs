@@ -4,16 +4,20 @@
 //!   figure into a `.png` or `.svg` file, atomically), the embedded font and the class colours;
 //! - `chart`: line and dot charts of training curves ([`Chart`], [`Charts`], [`Series`]);
 //! - `regions`: a classifier's decision regions over 2-D data with the data points (like the contour
-//!   plot of micrograd's demo notebook).
+//!   plot of micrograd's demo notebook);
+//! - `images`: grids of small pictures (a convolution's filters, misclassified images) and the
+//!   confusion matrix.
 //!
 //! Every figure is written atomically: to a temporary file in the target folder, renamed into place
 //! only when complete. The file name's extension picks the format: `.svg` gives SVG, `.png` PNG.
 //! Text uses DejaVu Sans embedded in the binary, so no system fonts are needed.
 
 mod chart;
+mod images;
 mod regions;
 
 pub use chart::{Chart, Charts, Series};
+pub use images::{Confusion, ImageGrid, Scale, Tile};
 pub use regions::Regions;
 
 use crate::output::write_atomic_path;
@@ -46,6 +50,12 @@ pub const GRAY: RGBColor = RGBColor(80, 80, 80);
 /// The colour of class `c`.
 pub fn class_color(c: usize) -> RGBColor {
     PALETTE[c % PALETTE.len()]
+}
+
+/// The colour a fraction `t` of the way from `a` to `b`.
+pub fn lerp(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
+    let m = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
 fn register_font() {

@@ -13,7 +13,7 @@
 //! segments), and the rest is shared: the frame, the cells, the borders, the axes, the data points
 //! (a thick black ring marks a misclassified point) and the legend.
 
-use super::{class_color, draw_err, Figure, FONT};
+use super::{class_color, draw_err, lerp, Figure, FONT};
 use anyhow::{bail, Result};
 use micrograd::data::Dataset;
 use plotters::coord::types::RangedCoordf64;
@@ -214,11 +214,6 @@ fn class_map(plane: &Plane, outputs: impl Fn([f64; 2]) -> Vec<f64>) -> Map {
         }
     }
     Map { cells, borders }
-}
-
-fn lerp(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
-    let m = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
-    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
 impl<F: Fn(&[f64]) -> Vec<f64>> Regions<'_, F> {

@@ -3,7 +3,7 @@
 
 use super::error::{at_least_one, check, fraction, non_negative, positive};
 use super::{Bound, ConfigField, LossKind, TrainError};
-use crate::optim::{Adam, AdamW, Optimizer, Schedule, Sgd, Span};
+use crate::optim::{Adagrad, Adam, AdamW, Optimizer, RmsProp, Schedule, Sgd, Span};
 
 /// The optimizer [`fit`](super::fit) builds (from [`crate::optim`], PyTorch's default betas and eps for Adam).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -18,6 +18,12 @@ pub enum OptimizerKind {
     Adam,
     /// AdamW, betas (0.9, 0.999), eps 1e-8; decoupled weight decay.
     AdamW,
+    /// RMSprop, PyTorch's defaults (alpha 0.99, eps 1e-8, no momentum); weight decay is added to
+    /// the gradient.
+    RmsProp,
+    /// Adagrad, PyTorch's defaults (no lr decay, initial accumulator 0, eps 1e-10); weight decay
+    /// is added to the gradient.
+    Adagrad,
 }
 
 impl OptimizerKind {
@@ -36,6 +42,8 @@ impl OptimizerKind {
             ),
             OptimizerKind::Adam => Box::new(Adam::new(lr).weight_decay(weight_decay)),
             OptimizerKind::AdamW => Box::new(AdamW::new(lr).weight_decay(weight_decay)),
+            OptimizerKind::RmsProp => Box::new(RmsProp::new(lr).weight_decay(weight_decay)),
+            OptimizerKind::Adagrad => Box::new(Adagrad::new(lr).weight_decay(weight_decay)),
         }
     }
 }

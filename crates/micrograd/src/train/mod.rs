@@ -87,5 +87,5 @@ pub use config::{FitConfig, OptimizerKind};
 pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
-pub use model_epoch::{confusion_matrix, evaluate_model, train_epoch};
+pub use model_epoch::{confusion_counts, confusion_matrix, evaluate_model, train_epoch};
 pub use parallel::{auto_threads, CHUNK, MIN_PARALLEL_BATCH};

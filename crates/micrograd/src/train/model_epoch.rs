@@ -127,14 +127,47 @@ pub fn confusion_matrix(
     loss: LossKind,
 ) -> Result<Vec<Vec<usize>>, TrainError> {
     check_model_fits(model, data, loss)?;
-    let k = data.n_classes();
-    let mut m = vec![vec![0; k]; k];
     let mark = Tape::mark();
-    for (x, class) in data.iter() {
-        let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
-        let plain: Vec<f64> = model.forward_values(&xs).iter().map(|v| v.data()).collect();
-        m[class][loss.predict(&plain).min(k - 1)] += 1;
-        Tape::rewind(mark);
+    let predicted: Vec<usize> = data
+        .iter()
+        .map(|(x, _)| {
+            let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
+            let plain: Vec<f64> = model.forward_values(&xs).iter().map(|v| v.data()).collect();
+            Tape::rewind(mark);
+            loss.predict(&plain)
+        })
+        .collect();
+    Ok(confusion_counts(
+        data.labels(),
+        &predicted,
+        data.n_classes(),
+    ))
+}
+
+/// The confusion matrix of predictions already made: entry `[true class][predicted class]` counts
+/// the examples, for `k` classes (a prediction of `k` or more, which a model with more outputs than
+/// the data has classes can make, is counted in the last column).
+///
+/// # Panics
+/// If the lists have different lengths, `k` is 0, or a true class is `k` or more.
+///
+/// ```
+/// use micrograd::train::confusion_counts;
+/// assert_eq!(confusion_counts(&[0, 0, 1, 2], &[0, 1, 1, 0], 3),
+///            vec![vec![1, 1, 0], vec![0, 1, 0], vec![1, 0, 0]]);
+/// ```
+pub fn confusion_counts(labels: &[usize], predicted: &[usize], k: usize) -> Vec<Vec<usize>> {
+    assert_eq!(
+        labels.len(),
+        predicted.len(),
+        "micrograd: {} labels and {} predictions",
+        labels.len(),
+        predicted.len()
+    );
+    assert!(k > 0, "micrograd: a confusion matrix of 0 classes");
+    let mut m = vec![vec![0; k]; k];
+    for (&t, &p) in labels.iter().zip(predicted) {
+        m[t][p.min(k - 1)] += 1;
     }
-    Ok(m)
+    m
 }

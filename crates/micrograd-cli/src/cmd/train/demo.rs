@@ -2,7 +2,9 @@
 //! max-margin loss + alpha * L2, full-batch SGD with a linearly decaying learning rate; steps counted
 //! from 0, as micrograd does.
 
-use super::{check_plot_features, finish, flag_error, load_model, reserve_memory, Args, Finished};
+use super::{check_plot_features, finish, flag_error, load_mlp, reserve_memory, Args, Finished};
+use crate::data_source::Role;
+use crate::network::Network;
 use crate::plot::{self, Chart, Charts, Series};
 use crate::report::{fmt_loss, write_json_lines, Progress};
 use crate::{errln, signals};
@@ -22,21 +24,24 @@ struct TraceLine {
 /// Runs `micrograd train` with the demo loop.
 pub(super) fn run(args: &Args) -> Result<()> {
     let config = config(args)?;
-    let csv = crate::csv_data::load(&args.data)?;
-    let (data, encoding) = (csv.dataset, csv.encoding);
+    if args.filters.is_some() {
+        bail!("--filters draws the filters of a convolution; an MLP has none (use --arch)");
+    }
+    let loaded = args.source.load(Role::Train)?;
+    let data = &loaded.data;
     if data.n_classes() != 2 {
         bail!(
             "{}: the hinge loss trains 2 classes, the labels have {} (use --loss ce for k classes)",
-            args.data.display(),
+            args.source.name(),
             data.n_classes()
         );
     }
-    check_plot_features(args, &data)?;
-    let model = model(args, &data)?;
-    print_header(args, &model, &data, &config);
+    check_plot_features(args, data)?;
+    let model = model(args, data)?;
+    print_header(args, &model, data, &config);
 
     signals::checkpoint_on_signal();
-    let mut trainer = Trainer::new(&model, &data, &config)?;
+    let mut trainer = Trainer::new(&model, data, &config)?;
     let mut records = Vec::with_capacity(config.steps.min(1 << 16));
     if let Err(e) = train_with_progress(&mut trainer, config.steps, &mut records) {
         // the loss diverged: the trace up to the failing step is what a user wants to look at
@@ -50,18 +55,18 @@ pub(super) fn run(args: &Args) -> Result<()> {
     }
     let interrupted = signals::stop_requested();
     let accuracy = micrograd::train::accuracy(
-        &micrograd::train::scores(&model, &data)?,
+        &micrograd::train::scores(&model, data)?,
         &data.signed_labels()?,
     );
     print_summary(&records, interrupted, accuracy);
     finish(
         args,
         &Finished {
-            model: &model,
-            data: &data,
-            encoding,
+            model: &Network::Mlp(model),
+            preprocess: None,
+            data: &loaded,
             interrupted,
-            accuracy,
+            accuracy: (accuracy, "training"),
             unit: "steps",
             progress: format!("{} of {} steps", records.len(), config.steps),
             trace: &|what| write_trace(args, &records, what),
@@ -101,13 +106,13 @@ fn model(args: &Args, data: &Dataset) -> Result<MLP> {
         reserve_memory(args, None, (data.n_features(), 1), data.len(), true)?;
         return Ok(super::new_model(args, data.n_features(), 1));
     };
-    let m = load_model(path)?;
+    let m = load_mlp(path)?;
     if m.nin() != data.n_features() {
         bail!(
             "{} takes {} inputs but {} has {} features",
             path.display(),
             m.nin(),
-            args.data.display(),
+            args.source.name(),
             data.n_features()
         );
     }
@@ -129,7 +134,7 @@ fn print_header(args: &Args, model: &MLP, data: &Dataset, config: &TrainConfig) 
         model.nin(),
         widths.join(", "),
         model.num_parameters(),
-        args.data.display(),
+        args.source.name(),
         data.len(),
         config.steps,
         config.lr_start,

@@ -1,19 +1,21 @@
-//! `micrograd train` with the general training loop ([`micrograd::train::fit_until`]): chosen loss and
-//! optimizer, schedule, mini-batches, dropout, validation split, early stopping, k classes; epochs
-//! counted from 1 everywhere.
+//! `micrograd train` with the general training loop ([`micrograd::train::fit_until`], for an MLP or
+//! an `--arch` model): chosen loss and optimizer, schedule, mini-batches, dropout, validation split,
+//! early stopping, k classes, preprocessing, a test split, augmentation; epochs counted from 1
+//! everywhere.
 
-use super::{
-    check_plot_features, finish, flag_error, load_model, new_model, reserve_memory, Args, Finished,
-};
+use super::prepare::{self, Prepared};
+use super::{check_plot_features, finish, flag_error, Args, Finished};
+use crate::data_source::Role;
+use crate::network::{self, Network};
 use crate::plot::{self, Chart, Charts, Series};
 use crate::report::{fmt_loss, write_json_lines, Progress};
 use crate::{errln, signals};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
+use micrograd::augment::Augment;
 use micrograd::data::Dataset;
-use micrograd::nn::{Module, MLP};
 use micrograd::optim::{Schedule, Span};
 use micrograd::train::{
-    evaluate, fit_until, EpochRecord, FitConfig, FitReport, LossKind, OptimizerKind,
+    evaluate_model, fit_until, EpochRecord, FitConfig, FitReport, LossKind, OptimizerKind,
 };
 use std::ops::ControlFlow;
 
@@ -24,20 +26,21 @@ pub(super) fn flag_ids() -> Vec<clap::Id> {
     fit.get_arguments().map(|a| a.get_id().clone()).collect()
 }
 
-/// The flags of the general training loop: giving any of them selects it (`Args::fit` is `Some`).
-#[derive(clap::Args)]
+/// The flags of the general training loop: giving any of them selects it (`Args::fit` is `Some`);
+/// `--arch` and image data select it with these defaults.
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct FitArgs {
     /// Loss: hinge, mse, bce (binary cross-entropy on a logit) or ce (softmax cross-entropy, k classes)
     /// [default: hinge for 2 classes, ce otherwise].
     #[arg(long, value_name = "NAME")]
     loss: Option<LossKind>,
-    /// Optimizer: sgd, momentum, nesterov, adam or adamw [default: sgd].
+    /// Optimizer: sgd, momentum, nesterov, adam, adamw, rmsprop or adagrad [default: sgd].
     #[arg(long, value_name = "NAME")]
     optimizer: Option<OptimizerName>,
     /// Momentum of --optimizer momentum|nesterov, in [0, 1) [default: 0.9].
     #[arg(long, allow_negative_numbers = true)]
     momentum: Option<f64>,
-    /// Base learning rate, > 0 [default: 0.01 for adam/adamw, 0.1 otherwise].
+    /// Base learning rate, > 0 [default: 0.01 for adam, adamw and rmsprop, 0.1 otherwise].
     #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Learning-rate schedule over all update steps: constant, linear (down to lr/10), cosine (down to
@@ -77,6 +80,37 @@ pub struct FitArgs {
     /// [default: 0].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     threads: Option<usize>,
+    /// Standardize every feature ((x - mean) / std), fitted on the training rows only and saved in
+    /// the model file, so that `predict` applies the same transform.
+    #[arg(long, conflicts_with = "minmax")]
+    pub(super) standardize: bool,
+    /// Scale every feature to [0, 1] ((x - min) / (max - min)), fitted on the training rows only
+    /// and saved in the model file, so that `predict` applies the same transform.
+    #[arg(long)]
+    pub(super) minmax: bool,
+    /// Hold out this fraction of the data (seeded by --seed), in (0, 1), as a test set: never
+    /// trained on, its accuracy reported at the end (`predict --test-split F --seed S` scores the
+    /// same rows).
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    pub(super) test_split: Option<f64>,
+    /// Augment the training rows (seeded, after the test split, never the test rows): images
+    /// `shift=K` (pixels, each direction) and `rotate=DEGREES`, any data `jitter=STD` (Gaussian
+    /// noise), comma-separated; the loop trains on the rows and --augment-copies augmented copies
+    /// of them. Not with --val-split (its rows would hold copies of training rows).
+    #[arg(long, value_name = "SPEC", value_parser = parse_augment, conflicts_with = "val_split")]
+    pub(super) augment: Option<Augment>,
+    /// Augmented copies of every training row with --augment [default: 4].
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "augment",
+        allow_negative_numbers = true
+    )]
+    pub(super) augment_copies: Option<usize>,
+}
+
+fn parse_augment(s: &str) -> Result<Augment, String> {
+    s.parse()
 }
 
 /// `--optimizer` values.
@@ -92,6 +126,10 @@ pub enum OptimizerName {
     Adam,
     /// AdamW (decoupled weight decay).
     Adamw,
+    /// RMSprop.
+    Rmsprop,
+    /// Adagrad.
+    Adagrad,
 }
 
 /// `--schedule` values.
@@ -120,7 +158,7 @@ impl FitArgs {
             }),
             optimizer: self.optimizer()?,
             lr: self.lr.unwrap_or(match self.optimizer {
-                Some(OptimizerName::Adam | OptimizerName::Adamw) => 0.01,
+                Some(OptimizerName::Adam | OptimizerName::Adamw | OptimizerName::Rmsprop) => 0.01,
                 _ => defaults.lr,
             }),
             schedule: self.schedule(self.epochs.unwrap_or(defaults.epochs))?,
@@ -156,6 +194,8 @@ impl FitArgs {
             OptimizerName::Nesterov => OptimizerKind::Nesterov(momentum),
             OptimizerName::Adam => OptimizerKind::Adam,
             OptimizerName::Adamw => OptimizerKind::AdamW,
+            OptimizerName::Rmsprop => OptimizerKind::RmsProp,
+            OptimizerName::Adagrad => OptimizerKind::Adagrad,
         })
     }
 
@@ -201,18 +241,20 @@ fn pct(x: f64) -> String {
 
 /// Runs `micrograd train` with the general loop.
 pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
-    // the flags are checked before anything is read
+    // the flags and the architecture are checked before anything is read
     flags.config(args.alpha, args.seed, 2)?;
-    let csv = crate::csv_data::load(&args.data)?;
-    let (data, encoding) = (csv.dataset, csv.encoding);
-    let config = flags.config(args.alpha, args.seed, data.n_classes())?;
-    check_plot_features(args, &data)?;
-    let model = model(args, &data, &config)?;
-    print_header(args, &model, &data, &config);
+    let arch = prepare::parse_arch(args)?;
+    let init = args.model_init.as_deref().map(network::load).transpose()?;
+    let loaded = args.source.load(Role::Train)?;
+    let config = flags.config(args.alpha, args.seed, loaded.data.n_classes())?;
+    check_plot_features(args, &loaded.data)?;
+    let prepared = prepare::split_and_scale(args, flags, &loaded, &config, init.as_ref())?;
+    let model = prepare::model(args, arch.as_ref(), init, &prepared, &config)?;
+    print_header(args, &model, &prepared, &config);
 
     signals::checkpoint_on_signal();
     let mut records = Vec::new();
-    let report = match train_with_progress(&model, &data, &config, &mut records) {
+    let report = match train_with_progress(&model, &prepared, &config, &mut records) {
         Ok(r) => r,
         Err(e) => {
             // the loss diverged: the trace up to the failing epoch is what a user wants to look at
@@ -226,13 +268,17 @@ pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
         bail!("interrupted before the first epoch ended; nothing was written");
     }
     let interrupted = signals::stop_requested();
-    let accuracy = print_summary(&report, interrupted);
+    let train_accuracy = print_summary(&report, interrupted);
+    let accuracy = match &prepared.test {
+        Some(test) => (test_accuracy(&model, test, config.loss)?, "test"),
+        None => (train_accuracy, "training"),
+    };
     finish(
         args,
         &Finished {
             model: &model,
-            data: &data,
-            encoding,
+            preprocess: prepared.preprocess.as_ref(),
+            data: &loaded,
             interrupted,
             accuracy,
             unit: "epochs",
@@ -241,9 +287,9 @@ pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
             regions: (
                 format!(
                     "{} classes, --loss {}: training accuracy {:.1}%",
-                    data.n_classes(),
+                    loaded.data.n_classes(),
                     config.loss.name(),
-                    accuracy * 100.0
+                    train_accuracy * 100.0
                 ),
                 "the decision regions",
             ),
@@ -253,34 +299,20 @@ pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
     )
 }
 
-/// `--model-init` or a new model, checked against the data and the loss, with the memory of a batch
-/// reserved.
-fn model(args: &Args, data: &Dataset, config: &FitConfig) -> Result<MLP> {
-    let n_train = data.len() - (data.len() as f64 * config.val_split).round() as usize;
-    let batch = match config.batch_size {
-        0 => n_train,
-        b => b.min(n_train),
+/// Scores the held-out test set and prints its accuracy; returns it.
+fn test_accuracy(model: &Network, test: &Dataset, loss: LossKind) -> Result<f64> {
+    let (test_loss, accuracy) = match model {
+        Network::Mlp(m) => evaluate_model(m, test, loss)?,
+        Network::Sequential(m) => evaluate_model(m, test, loss)?,
     };
-    let (nin, l2, loss) = (data.n_features(), config.l2 > 0.0, config.loss);
-    let Some(path) = &args.model_init else {
-        let nout = loss.outputs(data.n_classes());
-        reserve_memory(args, None, (nin, nout), batch, l2)?;
-        let m = new_model(args, nin, nout);
-        evaluate(&m, data, loss)
-            .with_context(|| format!("--loss {} on {}", loss.name(), args.data.display()))?;
-        return Ok(m);
-    };
-    let m = load_model(path)?;
-    reserve_memory(args, Some(&m), (nin, m.nout()), batch, l2)?;
-    evaluate(&m, data, loss).with_context(|| {
-        format!(
-            "{} does not fit {} with --loss {}",
-            path.display(),
-            args.data.display(),
-            loss.name()
-        )
-    })?;
-    Ok(m)
+    let correct = (accuracy * test.len() as f64).round() as usize;
+    errln!(
+        "test: loss {}, accuracy {:.2}% ({correct} of {} held out)",
+        fmt_loss(test_loss),
+        accuracy * 100.0,
+        test.len()
+    );
+    Ok(accuracy)
 }
 
 /// The schedule as the header line writes it: `constant`, `linear to x0.1`, `cosine to 0`,
@@ -305,25 +337,46 @@ fn describe_schedule(s: &Schedule) -> String {
     }
 }
 
-fn print_header(args: &Args, model: &MLP, data: &Dataset, c: &FitConfig) {
-    let widths: Vec<String> = model.nouts().iter().map(|n| n.to_string()).collect();
+fn print_header(args: &Args, model: &Network, prepared: &Prepared, c: &FitConfig) {
     let batch = if c.batch_size == 0 {
         "full batch".to_string()
     } else {
         format!("batch size {}", c.batch_size)
     };
+    let data = &prepared.train;
+    let test = prepared.test.as_ref().map_or(String::new(), |t| {
+        format!(", {} held out for testing", t.len())
+    });
+    let copies = match data.len() - prepared.rows {
+        0 => String::new(),
+        n => format!(" and {n} augmented copies"),
+    };
     errln!(
-        "training MLP({}, [{}]) ({} parameters) on {} ({} points, {} classes)",
-        model.nin(),
-        widths.join(", "),
+        "training {} ({} parameters) on {} ({} examples{copies}, {} classes{test})",
+        model.describe(),
         model.num_parameters(),
-        args.data.display(),
-        data.len(),
+        args.source.name(),
+        prepared.rows,
         data.n_classes()
     );
     let schedule = describe_schedule(&c.schedule);
+    let extras: String = [
+        c.patience.map(|p| format!("patience {p}")),
+        c.clip.map(|n| format!("clip {n}")),
+        prepared
+            .preprocess
+            .as_ref()
+            .map(|p| p.scaling().to_string()),
+        prepared
+            .augment
+            .map(|(a, n)| format!("augment {a} ({n} copies of every training row)")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|e| format!(", {e}"))
+    .collect();
     errln!(
-        "loss {}, optimizer {:?}, lr {} ({schedule}), weight decay {}, L2 {}, dropout {}, {batch}, {} epochs, validation split {}{}{}",
+        "loss {}, optimizer {:?}, lr {} ({schedule}), weight decay {}, L2 {}, dropout {}, {batch}, {} epochs, validation split {}{extras}",
         c.loss.name(),
         c.optimizer,
         c.lr,
@@ -332,8 +385,6 @@ fn print_header(args: &Args, model: &MLP, data: &Dataset, c: &FitConfig) {
         c.dropout,
         c.epochs,
         c.val_split,
-        c.patience.map_or(String::new(), |p| format!(", patience {p}")),
-        c.clip.map_or(String::new(), |n| format!(", clip {n}")),
     );
 }
 
@@ -400,14 +451,14 @@ fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
 /// echoed above it) and pushing each epoch's record to `records`; a signal stops training at the
 /// end of the epoch.
 fn train_with_progress(
-    model: &MLP,
-    data: &Dataset,
+    model: &Network,
+    prepared: &Prepared,
     config: &FitConfig,
     records: &mut Vec<EpochRecord>,
 ) -> Result<FitReport> {
     let epochs = config.epochs;
     let progress = Progress::new(epochs, epochs.div_ceil(50)).echo_every(epochs.div_ceil(10));
-    let result = fit_until(model, data, config, |r| {
+    let on_epoch = |r: &EpochRecord| {
         records.push(*r);
         let line = epoch_line(r, epochs);
         let status = line
@@ -419,7 +470,11 @@ fn train_with_progress(
         } else {
             ControlFlow::Continue(())
         }
-    });
+    };
+    let result = match model {
+        Network::Mlp(m) => fit_until(m, &prepared.train, config, on_epoch),
+        Network::Sequential(m) => fit_until(m, &prepared.train, config, on_epoch),
+    };
     progress.finish(result.is_ok());
     Ok(result?)
 }

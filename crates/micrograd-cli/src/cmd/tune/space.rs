@@ -146,6 +146,8 @@ pub fn optimizer_name(o: OptimizerName) -> &'static str {
         OptimizerName::Nesterov => "nesterov",
         OptimizerName::Adam => "adam",
         OptimizerName::Adamw => "adamw",
+        OptimizerName::Rmsprop => "rmsprop",
+        OptimizerName::Adagrad => "adagrad",
     }
 }
 
@@ -157,6 +159,8 @@ pub fn optimizer_kind(name: &str, m: f64) -> Result<OptimizerKind> {
         "nesterov" => OptimizerKind::Nesterov(m),
         "adam" => OptimizerKind::Adam,
         "adamw" => OptimizerKind::AdamW,
+        "rmsprop" => OptimizerKind::RmsProp,
+        "adagrad" => OptimizerKind::Adagrad,
         other => bail!("unknown optimizer `{other}`"),
     })
 }

@@ -206,6 +206,53 @@ impl Architecture {
         &self.columns
     }
 
+    /// An upper bound on the number of parameters [`Architecture::build`] creates for `input`,
+    /// computed without creating any, so that a program can refuse an architecture too large for
+    /// memory before building it. Every layer's output is bounded by its channels times its padded
+    /// input area (exact for stride 1 and no padding, larger otherwise); the bound of a layer whose
+    /// shapes do not fit is still finite (saturating arithmetic).
+    ///
+    /// ```
+    /// use micrograd::nn::{Architecture, Chw};
+    /// let arch: Architecture = "conv(8,3) relu flatten linear(10)".parse().unwrap();
+    /// assert_eq!(arch.parameter_bound(Chw::new(1, 8, 8)), 8 * 9 + 8 + (8 * 64 + 1) * 10);
+    /// ```
+    pub fn parameter_bound(&self, input: Chw) -> u128 {
+        let (mut c, mut h, mut w) = (
+            input.channels as u128,
+            input.height as u128,
+            input.width as u128,
+        );
+        let mut total: u128 = 0;
+        for spec in &self.layers {
+            match *spec {
+                LayerSpec::Conv {
+                    out,
+                    kernel,
+                    padding,
+                    ..
+                } => {
+                    let k = (kernel as u128).saturating_mul(kernel as u128);
+                    let per_output = c.saturating_mul(k).saturating_add(1);
+                    total = total.saturating_add(per_output.saturating_mul(out as u128));
+                    c = out as u128;
+                    (h, w) = (h + 2 * padding as u128, w + 2 * padding as u128);
+                }
+                LayerSpec::Linear { out } => {
+                    let n = c.saturating_mul(h).saturating_mul(w);
+                    total = total.saturating_add(n.saturating_add(1).saturating_mul(out as u128));
+                    (c, h, w) = (out as u128, 1, 1);
+                }
+                LayerSpec::MaxPool { padding, .. } | LayerSpec::AvgPool { padding, .. } => {
+                    (h, w) = (h + 2 * padding as u128, w + 2 * padding as u128);
+                }
+                LayerSpec::Flatten => (c, h, w) = (c.saturating_mul(h).saturating_mul(w), 1, 1),
+                LayerSpec::Activation(_) => {}
+            }
+        }
+        total
+    }
+
     /// The model for inputs of shape `input`: each convolution gets the channel count and each
     /// linear layer the input size its predecessor produces; weights are drawn by `init`, layer by
     /// layer, in parameter order; biases are 0.
