@@ -87,6 +87,7 @@ mod value;
 pub use operators::Exponent;
 pub use ops::Op;
 pub(crate) use ops::{op_table, sigmoid};
+pub(crate) use replay::{record_above, Replay};
 pub use replay::{Check, Graph, GraphError};
 pub use tape::{Mark, Tape, TapeFull};
 pub use value::Value;

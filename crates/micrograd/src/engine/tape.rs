@@ -1,7 +1,8 @@
 //! The public [`Tape`] API over this thread's tape (length, marks and rewinds, memory, and the bulk
 //! reads and writes that optimizers use), and [`Mark`].
 
-use super::access::with_tape;
+use super::access::{panic_in_tape, with_tape};
+use super::ops::Kind;
 use super::storage::{Meta, TapeInner};
 use super::value::Value;
 use super::MAX_NODES;
@@ -296,6 +297,40 @@ impl Tape {
                 for (&d, v) in data.iter().zip(values) {
                     t.data[v.idx() as usize] = d;
                 }
+            }
+        })
+    }
+
+    /// Sets the gradients of `values` from `grads` (which must be as long), as if zeroed and then
+    /// accumulated by a backward pass: how a gradient computed elsewhere (a replayed graph) reaches
+    /// an optimizer. See [`Tape::read_data`].
+    ///
+    /// # Panics
+    /// If the lengths differ, a value was rewound, or one is not a leaf (a computed node's gradient
+    /// would be propagated again by a later `backward`).
+    ///
+    /// ```
+    /// use micrograd::{Tape, Value};
+    /// let p = [Value::new(1.0), Value::new(2.0)];
+    /// Tape::write_grads(&p, &[0.5, -3.0]);
+    /// assert_eq!((p[0].grad(), p[1].grad()), (0.5, -3.0));
+    /// ```
+    pub fn write_grads(values: &[Value], grads: &[f64]) {
+        assert_eq!(
+            values.len(),
+            grads.len(),
+            "micrograd: Tape::write_grads: lengths differ"
+        );
+        with_tape(|t| {
+            t.check_all(values);
+            for (&g, v) in grads.iter().zip(values) {
+                let k = v.idx() as usize;
+                if t.meta[k].op != Kind::Leaf {
+                    panic_in_tape(format_args!(
+                        "micrograd: Tape::write_grads: node #{k} is not a leaf"
+                    ));
+                }
+                t.grad[k] = g;
             }
         })
     }

@@ -83,7 +83,7 @@ mod parallel;
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
 pub use config::{FitConfig, LrSchedule, OptimizerKind};
-pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
+pub use demo::{accuracy, scores, train, train_with, Execution, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
 pub use model_epoch::{confusion_matrix, evaluate_model, train_epoch};
