@@ -13,7 +13,6 @@ use super::super::storage::{Meta, TapeInner};
 use super::super::{Mark, Tape, Value};
 use super::run::{Columns, Replay};
 use super::{panic_free, GraphError};
-use std::collections::HashMap;
 
 /// Traces `f` at `x` on this thread's tape, above a mark, copies the recorded nodes out re-indexed
 /// from 0 (the inputs first), and rewinds to the mark, whatever happens.
@@ -85,25 +84,26 @@ fn copy_out(
 ) -> Result<(Columns, Vec<usize>), GraphError> {
     let (m, mc, me) = (mark.nodes, mark.consts, mark.extra);
     let base = leaves.len() as u32;
-    let below: HashMap<u32, u32> = leaves
-        .iter()
-        .enumerate()
-        .map(|(j, &k)| (k, j as u32))
-        .collect();
-    let bad_leaf = |&k: &u32| k >= m || t.meta[k as usize].op != Kind::Leaf;
-    if below.len() != leaves.len() || leaves.iter().any(bad_leaf) {
-        return Err(GraphError::Captured {
-            node: leaves.iter().copied().find(|k| bad_leaf(k)).unwrap_or(0) as usize,
-        });
+    // Where each leaf goes, by tape node from the lowest leaf up (`NONE` for nodes that are not
+    // leaves of the graph).
+    const NONE: u32 = u32::MAX;
+    let first = leaves.iter().copied().min().unwrap_or(0);
+    let span = leaves.iter().map(|&k| k + 1 - first).max().unwrap_or(0);
+    let mut below = vec![NONE; span as usize];
+    for (j, &k) in leaves.iter().enumerate() {
+        let slot = &mut below[(k - first) as usize];
+        if k >= m || t.meta[k as usize].op != Kind::Leaf || *slot != NONE {
+            return Err(GraphError::Captured { node: k as usize });
+        }
+        *slot = j as u32;
     }
     let node = |k: u32| -> Result<u32, GraphError> {
         if k >= m {
-            Ok(k - m + base)
-        } else {
-            below
-                .get(&k)
-                .copied()
-                .ok_or(GraphError::Captured { node: k as usize })
+            return Ok(k - m + base);
+        }
+        match below.get(k.wrapping_sub(first) as usize) {
+            Some(&j) if j != NONE => Ok(j),
+            _ => Err(GraphError::Captured { node: k as usize }),
         }
     };
     let o = out.idx();

@@ -26,6 +26,8 @@ use super::super::backward::bad_input;
 use super::super::kernels::{back_dot, back_dot_range, back_sum};
 use super::super::ops::{dispatch, forward, max, min, pow_da, pow_db, sigmoid, sign, Kind};
 use super::super::storage::Meta;
+#[cfg(test)]
+use super::super::Value;
 
 /// A recorded graph, ready to be replayed: see the module docs for its invariants.
 #[derive(Clone)]
@@ -41,6 +43,11 @@ pub(crate) struct Replay {
     adj: Vec<f64>,
     /// How many nodes at the start are leaves (the backward pass stops there, as the tape's does).
     leaf_prefix: usize,
+    /// Groups of four dot products over the same inputs (see [`quads`]), computed together by the
+    /// forward pass when it reaches the first; in node order.
+    quads: Vec<[u32; 4]>,
+    /// One bit per node: set for the three later nodes of each quad, which the forward pass skips.
+    in_quad: Vec<u64>,
 }
 
 /// The columns of a recorded graph, re-indexed from 0, before they are checked.
@@ -77,7 +84,21 @@ impl Replay {
             ok,
             "micrograd: internal error: a recorded graph is malformed"
         );
+        let quads = quads(&meta, &extra);
+        let mut in_quad = vec![
+            0u64;
+            if quads.is_empty() {
+                0
+            } else {
+                len.div_ceil(64)
+            }
+        ];
+        for &k in quads.iter().flat_map(|q| &q[1..]) {
+            in_quad[k as usize / 64] |= 1 << (k % 64);
+        }
         Replay {
+            quads,
+            in_quad,
             n_inputs,
             output,
             adj: vec![0.0; len],
@@ -123,7 +144,20 @@ impl Replay {
     /// n-ary ops' sums (left to right, as the engine's kernels sum them). Returns the output's value.
     pub(crate) fn forward(&mut self) -> f64 {
         let (data, meta, consts, extra) = (&mut self.data, &self.meta, &self.consts, &self.extra);
+        let (quads, in_quad) = (&self.quads, &self.in_quad);
+        let mut next_quad = 0;
         for i in self.leaf_prefix..data.len() {
+            if !quads.is_empty() {
+                // (a quad's first node computes all four; the others are skipped when reached)
+                if quads.get(next_quad).is_some_and(|q| q[0] as usize == i) {
+                    dot4(data, meta, extra, quads[next_quad]);
+                    next_quad += 1;
+                    continue;
+                }
+                if in_quad[i / 64] >> (i % 64) & 1 == 1 {
+                    continue;
+                }
+            }
             // SAFETY: i < data.len() == meta.len().
             let n = unsafe { *meta.get_unchecked(i) };
             let (a, b) = (n.a as usize, n.b as usize);
@@ -156,11 +190,22 @@ impl Replay {
             }
             let y = forward!(n.op, others: {
                 Kind::Leaf => continue,
-                Kind::Sum => extra[a..a + b].iter().fold(0.0, |acc, &k| acc + data[k as usize]),
-                Kind::Dot => dot_pairs(data, 0.0, &extra[a..a + b]),
+                Kind::Sum => {
+                    // SAFETY: `Replay::new` checked the list to lie in `extra` and its items to be
+                    // nodes below i.
+                    let items = unsafe { extra.get_unchecked(a..a + b) };
+                    items.iter().fold(0.0, |acc, &k| acc + at!(data, k as usize))
+                }
+                Kind::Dot => {
+                    // SAFETY: as for `Sum`.
+                    let items = unsafe { extra.get_unchecked(a..a + b) };
+                    dot_pairs(data, 0.0, items, i)
+                }
                 Kind::Affine => {
-                    let items = &extra[a..a + b];
-                    dot_pairs(data, data[items[0] as usize], &items[1..])
+                    // SAFETY: as for `Sum` (an affine node's list holds at least the bias).
+                    let items = unsafe { extra.get_unchecked(a..a + b) };
+                    let bias = at!(data, items[0] as usize);
+                    dot_pairs(data, bias, &items[1..], i)
                 }
                 Kind::DotRange => {
                     let (x0, len) = (extra[b] as usize, extra[b + 1] as usize);
@@ -306,6 +351,92 @@ impl Replay {
     }
 }
 
+/// Groups of four dot-product nodes (`Dot` or `Affine`) of the same kind over the same inputs: a
+/// layer's neurons, each `b + Σ wᵢxᵢ` over the layer's inputs. The forward pass computes a group's
+/// four sums together, which lets the processor overlap four chains of additions instead of
+/// waiting on one (each is still summed left to right: the same numbers). A node joins the group of
+/// an earlier node `i` only if all its operands are below `i`, so computing it at `i` reads only
+/// values already computed; later members are looked for among the next 8 nodes after the last.
+/// Sums of fewer than 8 terms are left alone.
+fn quads(meta: &[Meta], extra: &[u32]) -> Vec<[u32; 4]> {
+    const MIN_QUAD_LEN: u32 = 8;
+    // the node's inputs: every other item, after the bias
+    let inputs = |n: &Meta| {
+        let items = &extra[n.a as usize..(n.a + n.b) as usize];
+        let skip = usize::from(n.op == Kind::Affine);
+        items[skip..].iter().skip(1).step_by(2)
+    };
+    let mut taken = vec![false; meta.len()];
+    let mut quads = Vec::new();
+    for (i, n) in meta.iter().enumerate() {
+        // (short sums gain less than the group's setup costs)
+        if !matches!(n.op, Kind::Dot | Kind::Affine) || taken[i] || n.b < 2 * MIN_QUAD_LEN {
+            continue;
+        }
+        let below_i = |m: &Meta| {
+            extra[m.a as usize..(m.a + m.b) as usize]
+                .iter()
+                .all(|&k| (k as usize) < i)
+        };
+        let mut group = [i as u32; 4];
+        let (mut found, mut last) = (1, i);
+        let mut j = i + 1;
+        while found < 4 && j < meta.len() && j <= last + 8 {
+            let m = &meta[j];
+            if m.op == n.op && m.b == n.b && !taken[j] && inputs(m).eq(inputs(n)) && below_i(m) {
+                group[found] = j as u32;
+                (found, last) = (found + 1, j);
+            }
+            j += 1;
+        }
+        if found == 4 {
+            for &k in &group {
+                taken[k as usize] = true;
+            }
+            quads.push(group);
+        }
+    }
+    quads
+}
+
+/// The four dot products of a quad (see [`quads`]), each `init + Σ wᵢ·xᵢ` left to right from its
+/// bias (`Affine`) or 0 (`Dot`), written to their nodes.
+///
+/// `Replay::new` checked every item to be a node below its own node (below the first, for a
+/// quad's later members) and the lists to lie in `extra`; `quads` checked the four to be of one
+/// kind, of one length and over the same inputs.
+#[inline(never)]
+fn dot4(data: &mut [f64], meta: &[Meta], extra: &[u32], quad: [u32; 4]) {
+    let m = quad.map(|k| meta[k as usize]);
+    let lists = m.map(|n| &extra[n.a as usize..(n.a + n.b) as usize]);
+    let affine = usize::from(m[0].op == Kind::Affine);
+    let mut acc = lists.map(|l| {
+        if affine == 1 {
+            data[l[0] as usize]
+        } else {
+            0.0
+        }
+    });
+    let pairs = lists.map(|l| &l[affine..]);
+    let len = pairs[0].len();
+    assert!(pairs.iter().all(|p| p.len() == len));
+    let (p0, p1, p2, p3) = (pairs[0], pairs[1], pairs[2], pairs[3]);
+    for j in (0..len).step_by(2) {
+        // SAFETY: j + 1 < len (the lists have even length) and every item is a node, as said above.
+        unsafe {
+            let x = *data.get_unchecked(*p0.get_unchecked(j + 1) as usize);
+            let w = |p: &[u32]| *data.get_unchecked(*p.get_unchecked(j) as usize);
+            acc[0] += w(p0) * x;
+            acc[1] += w(p1) * x;
+            acc[2] += w(p2) * x;
+            acc[3] += w(p3) * x;
+        }
+    }
+    for (k, a) in quad.iter().zip(acc) {
+        data[*k as usize] = a;
+    }
+}
+
 /// Whether node `i`'s operands satisfy the invariants of the module docs.
 fn operands_ok(n: &Meta, i: usize, consts: &[f64], extra: &[u32]) -> bool {
     let (a, b) = (n.a as usize, n.b as usize);
@@ -330,9 +461,62 @@ fn operands_ok(n: &Meta, i: usize, consts: &[f64], extra: &[u32]) -> bool {
     }
 }
 
-/// `init + Σ data[wᵢ]·data[xᵢ]` over pairs `w0, x0, w1, x1, ...`, left to right (as `dot_of`).
-fn dot_pairs(data: &[f64], init: f64, pairs: &[u32]) -> f64 {
-    pairs.chunks_exact(2).fold(init, |acc, p| {
-        acc + data[p[0] as usize] * data[p[1] as usize]
-    })
+/// `init + Σ data[wᵢ]·data[xᵢ]` over pairs `w0, x0, w1, x1, ...`, left to right (as `dot_of`), for
+/// node `node`, whose operands these are.
+///
+/// Its callers guarantee (`Replay::new` checked) that every item is a node below `node`, and
+/// `node < data.len()`.
+#[inline(always)]
+fn dot_pairs(data: &[f64], init: f64, pairs: &[u32], node: usize) -> f64 {
+    let mut acc = init;
+    for p in pairs.chunks_exact(2) {
+        let (w, x) = (p[0] as usize, p[1] as usize);
+        debug_assert!(w < node && x < node && node < data.len());
+        // SAFETY: as said above.
+        let (w, x) = unsafe { (*data.get_unchecked(w), *data.get_unchecked(x)) };
+        acc += w * x;
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::record;
+    use super::{Replay, Value};
+
+    #[test]
+    fn dot_products_over_the_same_inputs_are_grouped_by_four() {
+        // ten affine rows over x (the last two with biases computed between them), six matvec rows
+        // (runs of nodes: `DotRange`, not grouped), and two rows that each depend on the one before
+        let f = |v: &[Value]| {
+            let (x, w) = v.split_at(9);
+            let mut rows: Vec<Value> = (0..10)
+                .map(|k| {
+                    let wk = &w[9 * k..9 * k + 9];
+                    let bias = if k < 8 { wk[0] } else { wk[0] * 0.5 };
+                    Value::affine(bias, wk, x).tanh()
+                })
+                .collect();
+            let mut out = Vec::new();
+            Value::matvec(&w[..54], x, &mut out);
+            rows.extend(out);
+            let mut xs = x.to_vec();
+            for _ in 0..2 {
+                xs[8] = Value::affine(rows[0], &w[..9], &xs);
+                rows.push(xs[8]);
+            }
+            Value::sum(rows)
+        };
+        let x: Vec<f64> = (0..99).map(|k| k as f64 / 99.0).collect();
+        let replay = Replay::new(record(&f, &x).unwrap(), x.len());
+        // rows 0-3 and 4-7, at every other node (a tanh between)
+        assert_eq!(replay.quads.len(), 2);
+        assert_eq!(
+            replay.quads[0].map(|k| k - replay.quads[0][0]),
+            [0, 2, 4, 6]
+        );
+        assert_eq!(replay.quads[1][0], replay.quads[0][0] + 8);
+        let skipped = replay.in_quad.iter().map(|w| w.count_ones()).sum::<u32>();
+        assert_eq!(skipped, 6);
+    }
 }
