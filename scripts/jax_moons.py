@@ -20,15 +20,14 @@ a warm-up run; the minimum and the median are printed. XLA runs on one thread un
     /work/venv-jax/bin/python scripts/jax_moons.py --data-dir ../shared/data
 
 `--data-dir` defaults to crates/micrograd/tests/fixtures, which holds the same three files byte for
-byte. `--runs 1 --no-check` gives the smallest whole process (`time python scripts/jax_moons.py
---runs 1`: interpreter, import, compile, one run).
+byte. For the whole process (interpreter, import, compile, a warm-up run and one timed run) time
+`python scripts/jax_moons.py --runs 1 --no-check --way per-step` (or `--way whole-loop`).
 """
 
 import argparse
 import json
 import os
 import statistics
-import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,6 +39,8 @@ def parse_args():
     p.add_argument("--runs", type=int, default=50, help="timed runs of the 100 steps, each way")
     p.add_argument("--threads", type=int, default=1, help="XLA CPU threads (0: XLA's default)")
     p.add_argument("--no-check", action="store_true", help="skip the check against the trace")
+    p.add_argument("--way", choices=["both", "per-step", "whole-loop"], default="both",
+                   help="which jitted program(s) to compile, check and time")
     return p.parse_args()
 
 
@@ -140,17 +141,25 @@ def main():
     lrs_py = [1.0 - 0.9 * k / 100 for k in range(STEPS)]
     lrs = jnp.asarray(lrs_py, dtype=jnp.float64)
 
+    ways = ["per-step", "whole-loop"] if args.way == "both" else [args.way]
     t = time.perf_counter()
-    step_jit.lower(params, x, y, lrs[0]).compile()
-    train_scan.lower(params, x, y, lrs).compile()
+    if "per-step" in ways:
+        step_jit.lower(params, x, y, lrs[0]).compile()
+    if "whole-loop" in ways:
+        train_scan.lower(params, x, y, lrs).compile()
     compile_s = time.perf_counter() - t
 
-    _, losses, accs = per_step(params, x, y, lrs)  # warm-up, and the run to check
-    _, (scan_losses, scan_accs) = jax.block_until_ready(train_scan(params, x, y, lrs))
+    runs_to_check = []  # (warm-up runs, and the runs to check)
+    if "per-step" in ways:
+        _, losses, accs = per_step(params, x, y, lrs)
+        runs_to_check.append((losses, accs))
+    if "whole-loop" in ways:
+        _, (scan_losses, scan_accs) = jax.block_until_ready(train_scan(params, x, y, lrs))
+        runs_to_check.append((scan_losses, scan_accs))
     if not args.no_check:
         worst = 0.0
         for k, row in enumerate(trace):
-            for l, a in ((losses[k], accs[k]), (scan_losses[k], scan_accs[k])):
+            for l, a in ((ls[k], acs[k]) for ls, acs in runs_to_check):
                 rel = abs(float(l) - row["loss"]) / abs(row["loss"])
                 worst = max(worst, rel)
                 acc = int(a) / len(y_np)
@@ -160,11 +169,15 @@ def main():
               "accuracy identical at every step")
 
     runs = max(args.runs, 1)
-    ps = timed(lambda: per_step(params, x, y, lrs), runs)
-    sc = timed(lambda: jax.block_until_ready(train_scan(params, x, y, lrs)), runs)
+    results = []
+    if "per-step" in ways:
+        results.append(("per-step jit", timed(lambda: per_step(params, x, y, lrs), runs)))
+    if "whole-loop" in ways:
+        scan = lambda: jax.block_until_ready(train_scan(params, x, y, lrs))  # noqa: E731
+        results.append(("whole-loop jit", timed(scan, runs)))
     print(f"jax {jax.__version__}, {jax.devices()[0].platform}, float64, "
           f"XLA threads: {'1' if args.threads == 1 else 'default'}; compile {compile_s:.2f} s")
-    for name, (lo, med) in (("per-step jit", ps), ("whole-loop jit", sc)):
+    for name, (lo, med) in results:
         print(f"{name:>14}: 100 steps in {lo * 1e3:.3f} ms (min of {runs}), "
               f"median {med * 1e3:.3f} ms; {lo * 1e6 / STEPS:.1f} us/step")
     print(f"in this process since main(): {time.perf_counter() - t_start:.2f} s")

@@ -259,7 +259,7 @@ pub(super) fn propagate(
 
 #[cold]
 #[inline(never)]
-pub(super) fn bad_input(idx: usize) -> ! {
+fn bad_input(idx: usize) -> ! {
     panic_in_tape(format_args!(
         "micrograd: internal error: node #{idx} has an input that is not below it"
     ))

@@ -3,7 +3,8 @@
 //! ## How the parts fit
 //!
 //! * `demo.rs`: micrograd's own demo loop, op for op ([`train`], [`Trainer`], [`TrainConfig`]):
-//!   full batch, hinge loss, L2, SGD with a linearly decaying learning rate.
+//!   full batch, hinge loss, L2, SGD with a linearly decaying learning rate; the step's graph
+//!   recorded once and replayed ([`Execution`]), with the eager loop's numbers bit for bit.
 //! * `fit.rs`: the general loop ([`fit`], [`FitConfig`], [`evaluate`]): any [`LossKind`], any
 //!   optimizer ([`OptimizerKind`]), a schedule, mini-batches, dropout, validation, early stopping.
 //! * `parallel.rs`: a batch's gradient on several threads ([`FitConfig::threads`]), the same

@@ -14,7 +14,8 @@
 //! - `output < len`, and `adj` is all zeros between passes (the backward pass clears what it used).
 //!
 //! **Bit for bit the engine's numbers.** The forward pass computes each node with the formula the
-//! engine used when it recorded it, and sums the n-ary ops left to right as the engine's kernels do.
+//! engine used when it recorded it, and sums the n-ary ops left to right as the engine's kernels do
+//! (dot products over the same inputs, a layer's neurons, four at a time: see `quads`).
 //! The backward pass visits the nodes in the order of the engine's sweep (`propagate`, in
 //! `backward.rs`: from the output down to the first non-leaf, skipping nodes whose adjoint is 0) and
 //! adds each contribution to an input's adjoint in the same order (a binary op's first input, then
@@ -22,7 +23,6 @@
 //! terms in the same order. (`propagate` keeps some running adjoints in registers, which changes
 //! where a sum lives, not its terms.)
 
-use super::super::backward::bad_input;
 use super::super::kernels::{back_dot, back_dot_range, back_sum};
 use super::super::ops::{dispatch, forward, max, min, pow_da, pow_db, sigmoid, sign, Kind};
 use super::super::storage::Meta;
@@ -343,7 +343,7 @@ impl Replay {
                         back_dot(data, &extra[a..a + b], adj, g, n.op == Kind::Affine)
                     }
                     // (refused by `Replay::new`)
-                    Kind::Custom => bad_input(i),
+                    Kind::Custom => unreachable!(),
                 }
             );
         }
