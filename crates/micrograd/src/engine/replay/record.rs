@@ -108,9 +108,11 @@ fn copy_out(
     };
     let o = out.idx();
     let o_new = node(o)?;
+    // (the watched values may lie above the output)
+    let top = watch.iter().map(|v| v.idx()).fold(o, u32::max);
     let (lo, hi) = (
         m as usize,
-        (o as usize + 1).max(m as usize + n_leaves - leaves.len()),
+        (top as usize + 1).max(m as usize + n_leaves - leaves.len()),
     );
     let mut meta: Vec<Meta> = leaves.iter().map(|&k| t.meta[k as usize]).collect();
     meta.extend_from_slice(&t.meta[lo..hi]);
@@ -173,4 +175,37 @@ fn copy_out(
         extra,
     };
     Ok((cols, watched))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::GraphError;
+    use super::record_above;
+    use crate::{Tape, Value};
+
+    #[test]
+    fn a_graph_above_a_mark_takes_its_declared_leaves_and_refuses_others() {
+        let (p, q, c) = (Value::new(2.0), Value::new(3.0), Value::new(5.0));
+        let mark = Tape::mark();
+        let pq = p * q;
+        let out = pq + c * p;
+        let after = out * 2.0; // watched, above the output
+                               // p and q as inputs, c as a constant
+        let (mut replay, watched) = record_above(mark, &[p, q, c], 2, out, &[pq, after]).unwrap();
+        replay.inputs_mut().copy_from_slice(&[1.5, -1.0]);
+        assert_eq!(replay.forward(), -1.5 + 5.0 * 1.5); // p·q + c·p
+        assert_eq!(replay.value(watched[0]), -1.5);
+        let mut g = [0.0; 2];
+        replay.backward(&mut g);
+        assert_eq!(g, [-1.0 + 5.0, 1.5]);
+        // c used but not declared
+        let err = record_above(mark, &[p, q], 2, out, &[]).err();
+        assert_eq!(err, Some(GraphError::Captured { node: c.id() }));
+        // a computed value as a leaf, and a leaf twice
+        let err = record_above(mark, &[p, pq], 1, out, &[]).err();
+        assert!(matches!(err, Some(GraphError::Captured { .. })));
+        let err = record_above(mark, &[p, p, q, c], 1, out, &[]).err();
+        assert_eq!(err, Some(GraphError::Captured { node: p.id() }));
+        Tape::rewind(mark);
+    }
 }

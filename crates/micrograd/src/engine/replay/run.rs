@@ -143,11 +143,20 @@ impl Replay {
     /// Recomputes every node above the leading leaves, in order, with the op table's formulas and the
     /// n-ary ops' sums (left to right, as the engine's kernels sum them). Returns the output's value.
     pub(crate) fn forward(&mut self) -> f64 {
+        if self.quads.is_empty() {
+            self.forward_with::<false>()
+        } else {
+            self.forward_with::<true>()
+        }
+    }
+
+    /// [`Replay::forward`], with or without looking out for quads (a loop for each).
+    fn forward_with<const QUADS: bool>(&mut self) -> f64 {
         let (data, meta, consts, extra) = (&mut self.data, &self.meta, &self.consts, &self.extra);
         let (quads, in_quad) = (&self.quads, &self.in_quad);
         let mut next_quad = 0;
         for i in self.leaf_prefix..data.len() {
-            if !quads.is_empty() {
+            if QUADS {
                 // (a quad's first node computes all four; the others are skipped when reached)
                 if quads.get(next_quad).is_some_and(|q| q[0] as usize == i) {
                     dot4(data, meta, extra, quads[next_quad]);
