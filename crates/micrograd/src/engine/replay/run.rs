@@ -46,9 +46,14 @@ pub(crate) struct Replay {
     /// Groups of four dot products over the same inputs (see [`quads`]), computed together by the
     /// forward pass when it reaches the first; in node order.
     quads: Vec<[u32; 4]>,
-    /// One bit per node: set for the three later nodes of each quad, which the forward pass skips.
-    in_quad: Vec<u64>,
+    /// Every node of a quad, in node order, with its quad's index if it is the quad's first (which
+    /// computes all four) or `NOT_FIRST` (the forward pass skips it), and a last entry past every
+    /// node.
+    quad_nodes: Vec<(u32, u32)>,
 }
+
+/// In `Replay::quad_nodes`: a quad's later node.
+const NOT_FIRST: u32 = u32::MAX;
 
 /// The columns of a recorded graph, re-indexed from 0, before they are checked.
 pub(super) struct Columns {
@@ -85,20 +90,21 @@ impl Replay {
             "micrograd: internal error: a recorded graph is malformed"
         );
         let quads = quads(&meta, &extra);
-        let mut in_quad = vec![
-            0u64;
-            if quads.is_empty() {
-                0
-            } else {
-                len.div_ceil(64)
-            }
-        ];
-        for &k in quads.iter().flat_map(|q| &q[1..]) {
-            in_quad[k as usize / 64] |= 1 << (k % 64);
-        }
+        let mut quad_nodes: Vec<(u32, u32)> = quads
+            .iter()
+            .enumerate()
+            .flat_map(|(q, nodes)| {
+                let first = (nodes[0], q as u32);
+                [first]
+                    .into_iter()
+                    .chain(nodes[1..].iter().map(|&k| (k, NOT_FIRST)))
+            })
+            .collect();
+        quad_nodes.sort_unstable();
+        quad_nodes.push((u32::MAX, NOT_FIRST));
         Replay {
             quads,
-            in_quad,
+            quad_nodes,
             n_inputs,
             output,
             adj: vec![0.0; len],
@@ -153,19 +159,21 @@ impl Replay {
     /// [`Replay::forward`], with or without looking out for quads (a loop for each).
     fn forward_with<const QUADS: bool>(&mut self) -> f64 {
         let (data, meta, consts, extra) = (&mut self.data, &self.meta, &self.consts, &self.extra);
-        let (quads, in_quad) = (&self.quads, &self.in_quad);
-        let mut next_quad = 0;
+        let (quads, quad_nodes) = (&self.quads, &self.quad_nodes);
+        // the next node of a quad, and its entry in `quad_nodes`
+        let mut next = 0;
+        let mut quad_node = quad_nodes.first().map_or(usize::MAX, |e| e.0 as usize);
         for i in self.leaf_prefix..data.len() {
-            if QUADS {
-                // (a quad's first node computes all four; the others are skipped when reached)
-                if quads.get(next_quad).is_some_and(|q| q[0] as usize == i) {
-                    dot4(data, meta, extra, quads[next_quad]);
-                    next_quad += 1;
-                    continue;
+            if QUADS && i == quad_node {
+                // (a quad's first node computes all four; the others are skipped when reached;
+                // quad nodes are not leaves, so none is below `leaf_prefix`)
+                let q = quad_nodes[next].1;
+                if q != NOT_FIRST {
+                    dot4(data, meta, extra, quads[q as usize]);
                 }
-                if in_quad[i / 64] >> (i % 64) & 1 == 1 {
-                    continue;
-                }
+                next += 1;
+                quad_node = quad_nodes[next].0 as usize;
+                continue;
             }
             // SAFETY: i < data.len() == meta.len().
             let n = unsafe { *meta.get_unchecked(i) };
@@ -525,7 +533,9 @@ mod tests {
             [0, 2, 4, 6]
         );
         assert_eq!(replay.quads[1][0], replay.quads[0][0] + 8);
-        let skipped = replay.in_quad.iter().map(|w| w.count_ones()).sum::<u32>();
-        assert_eq!(skipped, 6);
+        // (and the entry past the last node)
+        let skipped = replay.quad_nodes.iter().filter(|e| e.1 == super::NOT_FIRST);
+        assert_eq!(skipped.count(), 6 + 1);
+        assert_eq!(replay.quad_nodes.len(), 8 + 1);
     }
 }
