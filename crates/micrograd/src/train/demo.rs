@@ -192,6 +192,7 @@ pub struct Trainer<'m> {
 
 /// How a [`Trainer`] computes its steps. Both give the same records and parameters, bit for bit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Execution {
     /// The step's graph is recorded once, when the trainer is made, and replayed at every step
     /// (forward and backward over the recorded nodes, without the tape): faster.
