@@ -1,16 +1,16 @@
 //! The moons demo's training, timed: `MLP(2, [16, 16, 1])`, 100 points, SVM max-margin loss with L2,
 //! full-batch SGD, from micrograd's own initial weights.
 //!
-//! Run with `cargo bench -p micrograd --bench moons`. `moons/train_100_steps` is the whole demo (divide
-//! by 100 for the time per step); `moons/one_step` is a single step (forward over the 100 points, loss,
-//! backward, update) for a direct per-step figure. For reference, on this kind of machine: Python
-//! micrograd takes 1.5–2 s per step, PyTorch eager (float64, one thread, batched) about 0.3 ms, JAX jit
-//! about 0.035 ms.
+//! Run with `cargo bench -p micrograd --bench moons`. `moons/train_100_steps/EXECUTION` is the whole
+//! demo (divide by 100 for the time per step), with the trainer's two executions in one run: `replay`
+//! (the step's graph recorded once and replayed, the default) and `eager` (every step built on the
+//! tape); `moons/one_step/EXECUTION` is a single step (forward over the 100 points, loss, backward,
+//! update). `scripts/jax_moons.py` times the same 100 steps under JAX's `jit`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use micrograd::data::Dataset;
 use micrograd::nn::MLP;
-use micrograd::train::{train, TrainConfig, Trainer};
+use micrograd::train::{train, train_with, Execution, TrainConfig, Trainer};
 use micrograd::Tape;
 use std::hint::black_box;
 
@@ -59,28 +59,31 @@ fn bench_moons(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("moons");
     g.sample_size(20);
-    g.bench_function("train_100_steps", |b| {
-        b.iter(|| {
-            model.set_parameters(&init).unwrap();
-            let mark = Tape::mark(); // the trainer's inputs are dropped after each run
-            let records = train(&model, &data, &config, |_| {}).unwrap();
-            Tape::rewind(mark);
-            black_box(records[99].loss)
-        })
-    });
-
-    model.set_parameters(&init).unwrap();
-    let mark = Tape::mark();
-    let steps = TrainConfig {
-        steps: usize::MAX,
-        ..config.clone()
-    };
-    let mut trainer = Trainer::new(&model, &data, &steps).unwrap();
-    g.bench_function("one_step", |b| {
-        b.iter(|| black_box(trainer.step().unwrap().loss))
-    });
-    drop(trainer);
-    Tape::rewind(mark);
+    for (name, execution) in [("replay", Execution::Replay), ("eager", Execution::Eager)] {
+        g.bench_function(BenchmarkId::new("train_100_steps", name), |b| {
+            b.iter(|| {
+                model.set_parameters(&init).unwrap();
+                let mark = Tape::mark(); // the trainer's inputs are dropped after each run
+                let records = train_with(&model, &data, &config, execution, |_| {}).unwrap();
+                Tape::rewind(mark);
+                black_box(records[99].loss)
+            })
+        });
+    }
+    for (name, execution) in [("replay", Execution::Replay), ("eager", Execution::Eager)] {
+        model.set_parameters(&init).unwrap();
+        let mark = Tape::mark();
+        let steps = TrainConfig {
+            steps: usize::MAX,
+            ..config.clone()
+        };
+        let mut trainer = Trainer::with_execution(&model, &data, &steps, execution).unwrap();
+        g.bench_function(BenchmarkId::new("one_step", name), |b| {
+            b.iter(|| black_box(trainer.step().unwrap().loss))
+        });
+        drop(trainer);
+        Tape::rewind(mark);
+    }
     g.finish();
 }
 

@@ -424,3 +424,49 @@ fn a_graph_of_a_send_function_can_be_sent_to_another_thread() {
     .unwrap();
     assert_eq!((v, g), (12.0, [4.0, 3.0]));
 }
+
+#[test]
+fn layers_of_dot_products_replay_with_the_eager_numbers() {
+    // Dot products over the same inputs (a layer's neurons), which the replay computes four at a
+    // time: with activations between them, ten rows (two groups and two left over, whose biases
+    // are computed between the rows), a matvec, and rows that depend on the row before (which
+    // cannot join its group).
+    let f = |v: &[Value]| {
+        let (x, w) = v.split_at(9);
+        let mut rows: Vec<Value> = w
+            .chunks_exact(9)
+            .take(10)
+            .enumerate()
+            .map(|(k, wk)| {
+                // (a bias computed between the rows keeps the last two out of a group)
+                let bias = if k < 8 { wk[0] } else { wk[0] * 0.5 };
+                Value::affine(bias, wk, x).tanh() * (k as f64 + 1.0)
+            })
+            .collect();
+        let mut out = Vec::new();
+        Value::matvec(&w[..9 * 6], x, &mut out);
+        rows.extend(out);
+        let mut chained = rows[3];
+        for wk in w.chunks_exact(9).skip(10) {
+            let mut xs = x.to_vec();
+            xs[8] = chained; // depends on the row before
+            chained = Value::affine(rows[0], wk, &xs).relu();
+        }
+        rows.push(chained);
+        Value::sum(rows.iter().map(|r| *r * *r))
+    };
+    let n = 9 + 9 * 14;
+    let mut rng = Rng(StdRng::seed_from_u64(7));
+    let x0: Vec<f64> = (0..n).map(|_| rng.f()).collect();
+    let mut graph = Graph::trace_at(&x0, f).unwrap();
+    let mut g = vec![0.0; n];
+    for _ in 0..3 {
+        let x: Vec<f64> = (0..n).map(|_| rng.f() * 0.5).collect();
+        let v = graph.value_and_grad(&x, &mut g).unwrap();
+        let (ve, ge) = value_and_grad(f, &x);
+        assert!(same(v, ve), "value {v} vs eager {ve}");
+        assert!(g.iter().zip(&ge).all(|(a, b)| same(*a, *b)));
+        assert!(graph.check(&x).unwrap().agrees());
+        assert!(v > 0.0 && g.iter().any(|&d| d != 0.0));
+    }
+}

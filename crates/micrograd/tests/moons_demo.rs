@@ -7,7 +7,7 @@
 
 use micrograd::data::Dataset;
 use micrograd::nn::{Activation, LayerWeights, MlpWeights, Module, NeuronWeights, MLP};
-use micrograd::train::{train, TrainConfig, Trainer};
+use micrograd::train::{train, train_with, Execution, StepRecord, TrainConfig, Trainer};
 use serde_json::Value as Json;
 
 const CSV: &str = include_str!("fixtures/moons_demo.csv");
@@ -142,4 +142,107 @@ fn trainer_matches_train_and_keeps_the_tape_flat() {
     assert_eq!(losses, from_train);
     assert_eq!(model.to_weights(), again.to_weights());
     assert_ne!(model.to_weights(), demo_weights());
+}
+
+/// Every step of a run: its record, then every parameter's value and gradient after the update, as
+/// bits.
+fn full_trace(
+    model: &MLP,
+    data: &Dataset,
+    config: &TrainConfig,
+    execution: Execution,
+) -> Vec<(StepRecord, Vec<(u64, u64)>)> {
+    let mut trainer = Trainer::with_execution(model, data, config, execution).unwrap();
+    assert_eq!(trainer.execution(), execution);
+    let mut steps = Vec::new();
+    while !trainer.is_done() {
+        let record = trainer.step().unwrap();
+        let params = model
+            .parameters()
+            .iter()
+            .map(|p| (p.data().to_bits(), p.grad().to_bits()))
+            .collect();
+        steps.push((record, params));
+    }
+    steps
+}
+
+/// The record's numbers as bits (so that a NaN would compare, and -0 differ from 0).
+fn bits(r: &StepRecord) -> [u64; 6] {
+    [
+        r.step as u64,
+        r.loss.to_bits(),
+        r.data_loss.to_bits(),
+        r.reg_loss.to_bits(),
+        r.accuracy.to_bits(),
+        r.learning_rate.to_bits(),
+    ]
+}
+
+#[test]
+fn the_replayed_demo_equals_the_eager_demo_bit_for_bit() {
+    let data = demo_data();
+    let config = TrainConfig::default();
+    let eager_model = MLP::from_weights(&demo_weights()).unwrap();
+    let eager = full_trace(&eager_model, &data, &config, Execution::Eager);
+    let replay_model = MLP::from_weights(&demo_weights()).unwrap();
+    let replayed = full_trace(&replay_model, &data, &config, Execution::Replay);
+    assert_eq!(eager.len(), 100);
+    for (k, ((re, pe), (rr, pr))) in eager.iter().zip(&replayed).enumerate() {
+        assert_eq!(bits(re), bits(rr), "step {k}: {re:?} vs {rr:?}");
+        assert_eq!(pe.len(), 337);
+        for (j, (a, b)) in pe.iter().zip(pr).enumerate() {
+            assert_eq!(a, b, "step {k}, parameter {j} (value bits, gradient bits)");
+        }
+    }
+    // and both are micrograd's run, as `train` (the replay) gives it
+    assert_eq!(replayed[0].0.loss, 0.8958441028683222);
+    assert_eq!(replayed[99].0.loss, 0.010978370135492717);
+    let by_train = train(
+        &MLP::from_weights(&demo_weights()).unwrap(),
+        &data,
+        &config,
+        |_| {},
+    );
+    let by_train: Vec<[u64; 6]> = by_train.unwrap().iter().map(bits).collect();
+    assert_eq!(
+        by_train,
+        replayed.iter().map(|(r, _)| bits(r)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_replay_equals_eager_on_other_models_and_data() {
+    // tanh and sigmoid layers, relu branches that change with the steps, another data set and
+    // schedule, an L2 term of 0
+    let data = micrograd::data::moons(37, 0.2, 5);
+    let config = TrainConfig {
+        steps: 30,
+        lr_start: 0.5,
+        lr_end: 0.0,
+        alpha: 0.0,
+    };
+    let make = || {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
+        MLP::with_activations(
+            2,
+            &[5, 4, 1],
+            &[Activation::Tanh, Activation::Relu, Activation::Sigmoid],
+            &mut rng,
+        )
+    };
+    let (a, b) = (make(), make());
+    let eager = full_trace(&a, &data, &config, Execution::Eager);
+    let replayed = full_trace(&b, &data, &config, Execution::Replay);
+    assert_eq!(eager.len(), 30);
+    for (k, ((re, pe), (rr, pr))) in eager.iter().zip(&replayed).enumerate() {
+        assert_eq!(bits(re), bits(rr), "step {k}");
+        assert_eq!(pe, pr, "step {k}: parameters");
+    }
+    assert!(replayed[29].0.loss < replayed[0].0.loss);
+    let rs = train_with(&make(), &data, &config, Execution::Eager, |_| {}).unwrap();
+    assert_eq!(
+        rs.iter().map(bits).collect::<Vec<_>>(),
+        eager.iter().map(|(r, _)| bits(r)).collect::<Vec<_>>()
+    );
 }

@@ -69,7 +69,7 @@
 //! | `handles.rs` | handle validity: which handles are live, which carry current values |
 //! | `backward.rs` | `backward`'s driver and the sweep, `propagate` |
 //! | `kernels.rs` | the sum and dot-product loops of the n-ary ops, forward and backward |
-//! | `replay.rs` | [`Graph`]: a function's graph recorded once and replayed, forward and backward |
+//! | `replay/` | [`Graph`]: a function's graph recorded once and replayed, forward and backward; the demo trainer's replayed step (`record.rs`, `run.rs`) |
 
 mod access;
 mod backward;
@@ -87,6 +87,7 @@ mod value;
 pub use operators::Exponent;
 pub use ops::Op;
 pub(crate) use ops::{op_table, sigmoid};
+pub(crate) use replay::{record_above, Replay};
 pub use replay::{Check, Graph, GraphError};
 pub use tape::{Mark, Tape, TapeFull};
 pub use value::Value;

@@ -8,8 +8,8 @@
 //! - this file (`define_ops!`): [`Op`] (what a user can build), the private node kind `Kind` (the
 //!   same, plus the internal representations), the forward formulas, the `Value` methods of the ops
 //!   that have one, the label the graph picture (`viz`) draws, and `dispatch!`: the backward sweep's
-//!   arms, with the derivatives, which `propagate` (`backward.rs`) expands, and `forward!`: the
-//!   compiled replay's forward arms (`replay.rs`);
+//!   arms, with the derivatives, which `propagate` (`backward.rs`) and the replay's sweep
+//!   (`replay/run.rs`) expand, and `forward!`: the replay's forward arms (`replay/run.rs`);
 //! - `expr/functions.rs`: the calculator's functions (`expr::Function`), with their names.
 //!
 //! **Adding an op** is adding its line here (and, if it is built by an operator rather than by a
@@ -295,10 +295,11 @@ macro_rules! define_ops {
             }
         }
 
-        /// The backward sweep's dispatch on a node's kind, for `propagate` (`backward.rs`), with the
-        /// table's derivatives: first the `hot` ops, tested for with one compare, each through
-        /// `binary!`; then one `match` (one jump table) with the arms given in `others` and each of
-        /// the table's ops through `unary!`, `scalar!` or `binary!` (macros `propagate` defines).
+        /// The backward sweep's dispatch on a node's kind, for `propagate` (`backward.rs`) and the
+        /// replay's sweep (`replay/run.rs`), with the table's derivatives: first the `hot` ops,
+        /// tested for with one compare, each through `binary!`; then one `match` (one jump table)
+        /// with the arms given in `others` and each of the table's ops through `unary!`, `scalar!`
+        /// or `binary!` (macros each sweep defines).
         macro_rules! dispatch {
             ($d kind:expr, hot: { $d($d after_hot:tt)* }, others: { $d($d others:tt)* }) => {
                 if $d kind.is_hot() {
@@ -319,10 +320,10 @@ macro_rules! define_ops {
         }
         pub(super) use dispatch;
 
-        /// The replay's forward dispatch on a node's kind, for `Graph` (`replay.rs`), with the table's
-        /// forward formulas: one `match` with the arms given in `others` and each of the table's ops
-        /// through `unary!`, `scalar!` or `binary!` (macros the replay defines), as `dispatch!` does
-        /// for the derivatives.
+        /// The replay's forward dispatch on a node's kind, for `Replay` (`replay/run.rs`), with the
+        /// table's forward formulas: one `match` with the arms given in `others` and each of the
+        /// table's ops through `unary!`, `scalar!` or `binary!` (macros the replay defines), as
+        /// `dispatch!` does for the derivatives.
         macro_rules! forward {
             ($d kind:expr, others: { $d($d others:tt)* }) => {
                 match $d kind {

@@ -22,6 +22,14 @@
 //! The loss and accuracy recorded for step `k` are computed before that step's update. A loss that is
 //! NaN or infinite stops training with [`TrainError::NonFiniteLoss`] naming the step, before any update.
 //!
+//! **Replayed.** The step's graph is the same at every step (the same data, the same model; only the
+//! parameters' numbers change, and `relu`'s branches, which are ops), so the trainer records it once,
+//! when it is made, and replays it at every step ([`Execution::Replay`], the default): the forward
+//! pass and the backward sweep over the recorded nodes, without building them on the tape again. The
+//! replay computes every node with the formula the tape used and adds every gradient contribution in
+//! the tape's order, so the two executions give the same records and parameters, bit for bit
+//! ([`Execution::Eager`] records every step on the tape, as micrograd does).
+//!
 //! ```
 //! use micrograd::data::moons;
 //! use micrograd::nn::MLP;
@@ -38,7 +46,7 @@
 use super::error::{at_least_one, non_negative, positive};
 use super::{ConfigField, TrainError};
 use crate::data::Dataset;
-use crate::engine::{Mark, Tape, Value};
+use crate::engine::{record_above, Mark, Replay, Tape, Value};
 use crate::loss;
 use crate::nn::{Module, MLP};
 use crate::optim::{Optimizer, Sgd};
@@ -166,7 +174,9 @@ fn check_shape(model: &MLP, data: &Dataset) -> Result<(), TrainError> {
 /// The trainer puts the inputs on the tape once, then takes a [`Tape::mark`] and rewinds to it after
 /// every step, so memory stays flat. Do not keep [`Value`]s created between steps: they are dropped by
 /// the next step's rewind. The update is [`Sgd`] with the learning rate of
-/// [`TrainConfig::learning_rate`].
+/// [`TrainConfig::learning_rate`]. A step is computed as its [`Execution`] says (by default, by
+/// replaying the step's graph, recorded in `new`); after it, every parameter holds its updated value
+/// and the gradient that update used, whichever the execution.
 pub struct Trainer<'m> {
     model: &'m MLP,
     params: Vec<Value>,
@@ -176,6 +186,34 @@ pub struct Trainer<'m> {
     sgd: Sgd,
     step: usize,
     mark: Mark,
+    /// The step's recorded graph, for [`Execution::Replay`].
+    graph: Option<StepGraph>,
+}
+
+/// How a [`Trainer`] computes its steps. Both give the same records and parameters, bit for bit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Execution {
+    /// The step's graph is recorded once, when the trainer is made, and replayed at every step
+    /// (forward and backward over the recorded nodes, without the tape): faster.
+    #[default]
+    Replay,
+    /// Every step builds its graph on the tape, backpropagates it and rewinds (micrograd's way).
+    Eager,
+}
+
+/// The step's graph as recorded for [`Execution::Replay`]: its inputs are the parameters (in
+/// [`Module::parameters`] order), the data points are constants, and it is watched at the scores,
+/// the data loss and the L2 term.
+struct StepGraph {
+    replay: Replay,
+    /// The graph's nodes of the scores, of `data_loss` and of `reg_loss`.
+    scores: Vec<usize>,
+    data_loss: usize,
+    reg_loss: usize,
+    /// Buffers reused at every step: the gradient and the scores' values.
+    grad: Vec<f64>,
+    score_data: Vec<f64>,
 }
 
 impl<'m> Trainer<'m> {
@@ -185,6 +223,19 @@ impl<'m> Trainer<'m> {
     /// A bad config, a data set that does not have 2 classes, or a model whose inputs do not match
     /// the data or that does not have exactly one output.
     pub fn new(model: &'m MLP, data: &Dataset, config: &TrainConfig) -> Result<Self, TrainError> {
+        Self::with_execution(model, data, config, Execution::Replay)
+    }
+
+    /// [`Trainer::new`], computing the steps as `execution` says.
+    ///
+    /// # Errors
+    /// As [`Trainer::new`].
+    pub fn with_execution(
+        model: &'m MLP,
+        data: &Dataset,
+        config: &TrainConfig,
+        execution: Execution,
+    ) -> Result<Self, TrainError> {
         config.validate()?;
         check_shape(model, data)?;
         let ys = data
@@ -195,7 +246,7 @@ impl<'m> Trainer<'m> {
             .iter()
             .map(|row| row.iter().map(|&x| Value::new(x)).collect())
             .collect();
-        Ok(Trainer {
+        let mut trainer = Trainer {
             model,
             params: model.parameters(),
             inputs,
@@ -204,6 +255,60 @@ impl<'m> Trainer<'m> {
             sgd: Sgd::new(config.lr_start),
             step: 0,
             mark: Tape::mark(),
+            graph: None,
+        };
+        if execution == Execution::Replay {
+            trainer.graph = trainer.record();
+        }
+        Ok(trainer)
+    }
+
+    /// How the steps are computed: [`Execution::Replay`] unless asked otherwise (or unless the
+    /// step's graph could not be recorded, which an [`MLP`] always allows).
+    pub fn execution(&self) -> Execution {
+        match self.graph {
+            Some(_) => Execution::Replay,
+            None => Execution::Eager,
+        }
+    }
+
+    /// The step's forward pass on the tape (above the mark): the scores, the data loss, the L2 term
+    /// and the total loss.
+    fn forward(&self) -> (Vec<Value>, Value, Value, Value) {
+        let scores: Vec<Value> = self
+            .inputs
+            .iter()
+            .map(|x| self.model.forward(x)[0])
+            .collect();
+        let data_loss = loss::hinge_mean(&scores, &self.ys);
+        let reg_loss = loss::l2_penalty(&self.params, self.config.alpha);
+        (scores, data_loss, reg_loss, data_loss + reg_loss)
+    }
+
+    /// Records the step's graph for the replay (and rewinds): the parameters as its inputs, the data
+    /// points as constants.
+    fn record(&self) -> Option<StepGraph> {
+        let (scores, data_loss, reg_loss, total) = self.forward();
+        let leaves: Vec<Value> = self
+            .params
+            .iter()
+            .chain(self.inputs.iter().flatten())
+            .copied()
+            .collect();
+        let mut watch = scores;
+        watch.extend([data_loss, reg_loss]);
+        let recorded = record_above(self.mark, &leaves, self.params.len(), total, &watch);
+        Tape::rewind(self.mark);
+        let (replay, mut watched) = recorded.ok()?;
+        let reg_loss = watched.pop()?;
+        let data_loss = watched.pop()?;
+        Some(StepGraph {
+            grad: vec![0.0; self.params.len()],
+            score_data: vec![0.0; watched.len()],
+            scores: watched,
+            data_loss,
+            reg_loss,
+            replay,
         })
     }
 
@@ -239,16 +344,25 @@ impl<'m> Trainer<'m> {
                 steps: self.config.steps,
             });
         }
-        let scores: Vec<Value> = self
-            .inputs
-            .iter()
-            .map(|x| self.model.forward(x)[0])
-            .collect();
-        let data_loss = loss::hinge_mean(&scores, &self.ys);
-        let reg_loss = loss::l2_penalty(&self.params, self.config.alpha);
-        let total = data_loss + reg_loss;
-        let score_data: Vec<f64> = scores.iter().map(|s| s.data()).collect();
         let learning_rate = self.config.learning_rate(k);
+        let record = match &mut self.graph {
+            Some(graph) => Self::replayed_step(graph, &self.params, &self.ys, k, learning_rate),
+            None => self.eager_step(k, learning_rate),
+        }?;
+        // `p + (-lr)·g`: micrograd's `p.data -= lr * p.grad`, the same double.
+        self.sgd.set_lr(learning_rate);
+        self.sgd.step(&self.params);
+        self.step += 1;
+        Ok(record)
+    }
+}
+
+impl Trainer<'_> {
+    /// Step `k`'s forward and backward pass on the tape: the record, and the parameters' gradients
+    /// (the tape rewound either way).
+    fn eager_step(&mut self, k: usize, learning_rate: f64) -> Result<StepRecord, TrainError> {
+        let (scores, data_loss, reg_loss, total) = self.forward();
+        let score_data: Vec<f64> = scores.iter().map(|s| s.data()).collect();
         let record = StepRecord {
             step: k,
             loss: total.data(),
@@ -257,21 +371,54 @@ impl<'m> Trainer<'m> {
             accuracy: accuracy(&score_data, &self.ys),
             learning_rate,
         };
-        if !record.loss.is_finite() {
-            Tape::rewind(self.mark);
-            return Err(TrainError::NonFiniteLoss {
-                step: k,
-                loss: record.loss,
-            });
+        if record.loss.is_finite() {
+            self.sgd.zero_grad(&self.params);
+            total.backward();
         }
-        self.sgd.zero_grad(&self.params);
-        total.backward();
-        // `p + (-lr)·g`: micrograd's `p.data -= lr * p.grad`, the same double.
-        self.sgd.set_lr(learning_rate);
-        self.sgd.step(&self.params);
         Tape::rewind(self.mark);
-        self.step += 1;
+        finite(record)
+    }
+
+    /// Step `k`'s forward and backward pass by replaying its graph at the parameters' values: the
+    /// record, and the parameters' gradients (as zeroing them and backpropagating would give).
+    fn replayed_step(
+        graph: &mut StepGraph,
+        params: &[Value],
+        ys: &[f64],
+        k: usize,
+        learning_rate: f64,
+    ) -> Result<StepRecord, TrainError> {
+        let replay = &mut graph.replay;
+        Tape::read_data(params, replay.inputs_mut());
+        let loss = replay.forward();
+        for (s, &node) in graph.score_data.iter_mut().zip(&graph.scores) {
+            *s = replay.value(node);
+        }
+        let record = StepRecord {
+            step: k,
+            loss,
+            data_loss: replay.value(graph.data_loss),
+            reg_loss: replay.value(graph.reg_loss),
+            accuracy: accuracy(&graph.score_data, ys),
+            learning_rate,
+        };
+        if record.loss.is_finite() {
+            replay.backward(&mut graph.grad);
+            Tape::write_grads(params, &graph.grad);
+        }
+        finite(record)
+    }
+}
+
+/// The record, or [`TrainError::NonFiniteLoss`] if its loss is NaN or infinite.
+fn finite(record: StepRecord) -> Result<StepRecord, TrainError> {
+    if record.loss.is_finite() {
         Ok(record)
+    } else {
+        Err(TrainError::NonFiniteLoss {
+            step: record.step,
+            loss: record.loss,
+        })
     }
 }
 
@@ -285,9 +432,23 @@ pub fn train(
     model: &MLP,
     data: &Dataset,
     config: &TrainConfig,
+    on_step: impl FnMut(&StepRecord),
+) -> Result<Vec<StepRecord>, TrainError> {
+    train_with(model, data, config, Execution::Replay, on_step)
+}
+
+/// [`train`], computing the steps as `execution` says (the same records either way, bit for bit).
+///
+/// # Errors
+/// As [`train`].
+pub fn train_with(
+    model: &MLP,
+    data: &Dataset,
+    config: &TrainConfig,
+    execution: Execution,
     mut on_step: impl FnMut(&StepRecord),
 ) -> Result<Vec<StepRecord>, TrainError> {
-    let mut trainer = Trainer::new(model, data, config)?;
+    let mut trainer = Trainer::with_execution(model, data, config, execution)?;
     let mut records = Vec::with_capacity(config.steps.min(1 << 16));
     while !trainer.is_done() {
         let r = trainer.step()?;

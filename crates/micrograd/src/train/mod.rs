@@ -3,7 +3,8 @@
 //! ## How the parts fit
 //!
 //! * `demo.rs`: micrograd's own demo loop, op for op ([`train`], [`Trainer`], [`TrainConfig`]):
-//!   full batch, hinge loss, L2, SGD with a linearly decaying learning rate.
+//!   full batch, hinge loss, L2, SGD with a linearly decaying learning rate; the step's graph
+//!   recorded once and replayed ([`Execution`]), with the eager loop's numbers bit for bit.
 //! * `fit.rs`: the general loop ([`fit`], [`FitConfig`], [`evaluate`]) for an MLP or a
 //!   `Sequential` CNN: any [`LossKind`], any optimizer ([`OptimizerKind`]), a schedule,
 //!   mini-batches, dropout, validation, early stopping.
@@ -84,7 +85,7 @@ mod parallel;
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};
 pub use config::{FitConfig, OptimizerKind};
-pub use demo::{accuracy, scores, train, StepRecord, TrainConfig, Trainer};
+pub use demo::{accuracy, scores, train, train_with, Execution, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
 pub use model_epoch::{confusion_counts, confusion_matrix, evaluate_model, train_epoch};

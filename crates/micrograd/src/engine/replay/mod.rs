@@ -1,21 +1,23 @@
 //! [`Graph`]: a function's graph recorded once on the tape, copied out, and replayed (forward and
 //! backward) for new inputs without the tape, without handles and without allocating.
 //!
-//! The copy keeps the tape's own layout (the columns of `storage.rs`, re-indexed so that node 0 is
-//! the first input), so the replay runs the very code the engine runs: the forward formulas come
-//! from the op table through `forward!` (`ops.rs`), and the backward pass *is* the engine's sweep,
-//! `propagate` (`backward.rs`), called on the graph's columns. That is what makes a replay equal an
-//! eager run bit for bit, and why an op added to the table is replayed with no change here.
-//!
-//! Invariants of a `Graph`: nodes `0..n_inputs` are the inputs (leaves), every node's inputs are
-//! below it (the tape's topological order, kept by the re-indexing), `output < data.len()`, no node
-//! is a `Custom` (its derivative was evaluated once, at the trace's point) and every index in
-//! `meta` and `extra` is in range (checked when the graph is made).
+//! - this file: [`Graph`] (the function and its replay), [`GraphError`], [`Graph::check`]'s [`Check`];
+//! - `record.rs`: recording: a function traced at a point, or what a caller computed above a mark
+//!   from declared leaves (a model's parameters, for the demo trainer), copied out re-indexed from 0;
+//! - `run.rs`: [`Replay`], the recorded columns (the tape's own layout) and the two passes, whose
+//!   formulas and derivatives come from the op table (`forward!` and `dispatch!`, `ops.rs`), so that
+//!   an op added to the table is replayed with no change here, and the replay equals an eager run
+//!   bit for bit.
 
-use super::backward::propagate;
-use super::ops::{forward, max, min, sigmoid, Kind};
-use super::storage::Meta;
-use super::{access::with_tape, Mark, Tape, Value};
+mod record;
+mod run;
+
+use record::record;
+pub(crate) use record::record_above;
+pub(crate) use run::Replay;
+
+use super::ops::Kind;
+use super::Value;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -49,18 +51,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// ```
 pub struct Graph<F> {
     f: F,
-    n_inputs: usize,
-    /// The output node.
-    output: usize,
-    /// The tape's columns for the graph's nodes (see `storage::TapeInner`), re-indexed from 0.
-    data: Vec<f64>,
-    meta: Vec<Meta>,
-    consts: Vec<f64>,
-    extra: Vec<u32>,
-    /// The backward pass's adjoints, one per node (zeroed at the start of every pass).
-    adj: Vec<f64>,
-    /// How many nodes at the start are leaves (the sweep stops there, as the tape's does).
-    leaf_prefix: usize,
+    replay: Replay,
 }
 
 /// Why a [`Graph`] could not be traced or replayed.
@@ -187,15 +178,6 @@ impl Check {
     }
 }
 
-/// The graph's columns, as copied from the tape (the part of `Graph` that `check` compares).
-struct Recording {
-    output: usize,
-    data: Vec<f64>,
-    meta: Vec<Meta>,
-    consts: Vec<f64>,
-    extra: Vec<u32>,
-}
-
 impl<F: Fn(&[Value]) -> Value> Graph<F> {
     /// Records `f` as a graph of `n_inputs` inputs, tracing it with every input 0. The point of the
     /// trace decides the path of the function's own control flow (see [`Graph`]): to trace at
@@ -211,38 +193,26 @@ impl<F: Fn(&[Value]) -> Value> Graph<F> {
 
     /// Records `f` as a graph of `x.len()` inputs, tracing it at `x`. See [`Graph::trace`].
     pub fn trace_at(x: &[f64], f: F) -> Result<Graph<F>, GraphError> {
-        let rec = record(&f, x)?;
-        let leaf_prefix = rec
-            .meta
-            .iter()
-            .position(|m| m.op != Kind::Leaf)
-            .unwrap_or(rec.meta.len());
+        let cols = record(&f, x)?;
         Ok(Graph {
             f,
-            n_inputs: x.len(),
-            output: rec.output,
-            adj: vec![0.0; rec.data.len()],
-            data: rec.data,
-            meta: rec.meta,
-            consts: rec.consts,
-            extra: rec.extra,
-            leaf_prefix,
+            replay: Replay::new(cols, x.len()),
         })
     }
 
     /// The number of inputs.
     pub fn n_inputs(&self) -> usize {
-        self.n_inputs
+        self.replay.n_inputs()
     }
 
     /// The number of nodes the graph replays (inputs and constants included).
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.replay.len()
     }
 
     /// Whether the graph has no nodes (never: it has at least its output).
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.replay.len() == 0
     }
 
     /// The function's value at `x`, by a forward replay.
@@ -251,44 +221,29 @@ impl<F: Fn(&[Value]) -> Value> Graph<F> {
     /// If `x` has the wrong length or holds a NaN.
     pub fn value(&mut self, x: &[f64]) -> Result<f64, GraphError> {
         self.load(x)?;
-        self.forward();
-        Ok(self.data[self.output])
+        Ok(self.replay.forward())
     }
 
-    /// The function's value at `x`, with its gradient written into `grad`: a forward replay and the
-    /// engine's backward sweep over the recorded graph, with the same numbers an eager run gives, bit
-    /// for bit (the ops' branches re-evaluated at `x`, the function's Rust control flow as traced).
+    /// The function's value at `x`, with its gradient written into `grad`: a forward replay and a
+    /// backward sweep over the recorded graph, with the same numbers an eager run gives, bit for bit
+    /// (the ops' branches re-evaluated at `x`, the function's Rust control flow as traced).
     /// Allocates nothing.
     ///
     /// # Errors
     /// If `x` or `grad` does not have one entry per input, or `x` holds a NaN; `grad` is then left
     /// as it was.
     pub fn value_and_grad(&mut self, x: &[f64], grad: &mut [f64]) -> Result<f64, GraphError> {
-        if grad.len() != self.n_inputs {
+        if grad.len() != self.n_inputs() {
             return Err(GraphError::WrongLength {
                 what: "gradient",
-                expected: self.n_inputs,
+                expected: self.n_inputs(),
                 got: grad.len(),
             });
         }
         self.load(x)?;
-        self.forward();
-        let out = self.output;
-        let adj = &mut self.adj[..=out];
-        adj.fill(0.0);
-        adj[out] = 1.0;
-        propagate(
-            &self.data,
-            &self.meta,
-            &self.consts,
-            &self.extra,
-            adj,
-            out,
-            self.leaf_prefix,
-        );
-        // (inputs after the output cannot exist: the output is at or above every input)
-        grad.copy_from_slice(&self.adj[..self.n_inputs]);
-        Ok(self.data[out])
+        let v = self.replay.forward();
+        self.replay.backward(grad);
+        Ok(v)
     }
 
     /// Compares the replay with an eager run of the function at `x`, and says whether a trace at `x`
@@ -298,29 +253,28 @@ impl<F: Fn(&[Value]) -> Value> Graph<F> {
     /// # Errors
     /// As for [`Graph::value_and_grad`], and if the function panics at `x`.
     pub fn check(&mut self, x: &[f64]) -> Result<Check, GraphError> {
-        let mut g = vec![0.0; self.n_inputs];
+        let n_inputs = self.n_inputs();
+        let mut g = vec![0.0; n_inputs];
         let v = self.value_and_grad(x, &mut g)?;
         let rec = record(&self.f, x)?;
+        let (data, meta, consts, extra) = self.replay.parts();
         // Leaves other than the inputs are constants: they must match too (bit for bit, as a
         // constant recorded from a value would differ if the path did).
-        let same_leaves = self
-            .meta
+        let same_leaves = meta
             .iter()
-            .zip(self.data.iter().zip(&rec.data))
-            .skip(self.n_inputs)
+            .zip(data.iter().zip(&rec.data))
+            .skip(n_inputs)
             .all(|(m, (a, b))| m.op != Kind::Leaf || a.to_bits() == b.to_bits());
-        let same_meta = self.meta.len() == rec.meta.len()
-            && self
-                .meta
+        let same_meta = meta.len() == rec.meta.len()
+            && meta
                 .iter()
                 .zip(&rec.meta)
                 .all(|(a, b)| (a.a, a.b, a.op) == (b.a, b.b, b.op));
-        let same_graph = rec.output == self.output
+        let same_graph = rec.output == self.replay.output()
             && same_meta
             && same_leaves
-            && self.extra == rec.extra
-            && self
-                .consts
+            && extra == rec.extra
+            && consts
                 .iter()
                 .map(|c| c.to_bits())
                 .eq(rec.consts.iter().map(|c| c.to_bits()));
@@ -334,84 +288,32 @@ impl<F: Fn(&[Value]) -> Value> Graph<F> {
 
     /// Copies `x` into the input nodes, after checking it.
     fn load(&mut self, x: &[f64]) -> Result<(), GraphError> {
-        if x.len() != self.n_inputs {
+        if x.len() != self.n_inputs() {
             return Err(GraphError::WrongLength {
                 what: "inputs",
-                expected: self.n_inputs,
+                expected: self.n_inputs(),
                 got: x.len(),
             });
         }
         if let Some(index) = x.iter().position(|v| v.is_nan()) {
             return Err(GraphError::NanInput { index });
         }
-        self.data[..self.n_inputs].copy_from_slice(x);
+        self.replay.inputs_mut().copy_from_slice(x);
         Ok(())
-    }
-
-    /// Recomputes every node above the leading leaves, in order, with the op table's formulas and the
-    /// n-ary ops' sums (left to right, as the engine's kernels sum them).
-    fn forward(&mut self) {
-        let (data, meta, consts, extra) = (&mut self.data, &self.meta, &self.consts, &self.extra);
-        for i in self.leaf_prefix..data.len() {
-            let n = meta[i];
-            let (a, b) = (n.a as usize, n.b as usize);
-            macro_rules! unary {
-                (|$x:ident| $f:expr) => {{
-                    let $x = data[a];
-                    $f
-                }};
-            }
-            macro_rules! scalar {
-                (|$x:ident, $c:ident| $f:expr) => {{
-                    let ($x, $c) = (data[a], consts[b]);
-                    $f
-                }};
-            }
-            macro_rules! binary {
-                (|$p:ident, $q:ident| $f:expr) => {{
-                    let ($p, $q) = (data[a], data[b]);
-                    $f
-                }};
-            }
-            let y = forward!(n.op, others: {
-                Kind::Leaf => continue,
-                Kind::Sum => extra[a..a + b].iter().fold(0.0, |acc, &k| acc + data[k as usize]),
-                Kind::Dot => dot_pairs(data, 0.0, &extra[a..a + b]),
-                Kind::Affine => {
-                    let items = &extra[a..a + b];
-                    dot_pairs(data, data[items[0] as usize], &items[1..])
-                }
-                Kind::DotRange => {
-                    let (x0, len) = (extra[b] as usize, extra[b + 1] as usize);
-                    let (ws, xs) = (&data[a..a + len], &data[x0..x0 + len]);
-                    ws.iter().zip(xs).fold(0.0, |acc, (w, x)| acc + w * x)
-                }
-                // (refused when the graph is made)
-                Kind::Custom => unreachable!(),
-            });
-            data[i] = y;
-        }
     }
 }
 
 impl<F> fmt::Debug for Graph<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Graph")
-            .field("n_inputs", &self.n_inputs)
-            .field("nodes", &self.data.len())
+            .field("n_inputs", &self.replay.n_inputs())
+            .field("nodes", &self.replay.len())
             .finish_non_exhaustive()
     }
 }
 
-/// `init + Σ data[wᵢ]·data[xᵢ]` over pairs `w0, x0, w1, x1, ...`, left to right (as `dot_of`).
-fn dot_pairs(data: &[f64], init: f64, pairs: &[u32]) -> f64 {
-    pairs.chunks_exact(2).fold(init, |acc, p| {
-        acc + data[p[0] as usize] * data[p[1] as usize]
-    })
-}
-
 /// Runs `f`, turning a panic into [`GraphError::Panicked`] with its message.
-fn panic_free<R>(f: impl FnOnce() -> R) -> Result<R, GraphError> {
+pub(super) fn panic_free<R>(f: impl FnOnce() -> R) -> Result<R, GraphError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let msg = payload
             .downcast_ref::<&str>()
@@ -419,86 +321,5 @@ fn panic_free<R>(f: impl FnOnce() -> R) -> Result<R, GraphError> {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "(a panic without a message)".to_string());
         GraphError::Panicked(msg)
-    })
-}
-
-/// Traces `f` at `x` on this thread's tape, above a mark, copies the recorded nodes out re-indexed
-/// from 0 (the inputs first), and rewinds to the mark, whatever happens.
-fn record<F: Fn(&[Value]) -> Value>(f: &F, x: &[f64]) -> Result<Recording, GraphError> {
-    let mark = Tape::mark();
-    let inputs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
-    let traced = panic_free(|| f(&inputs));
-    // The function may have rewound the tape below the mark; then the mark is stale and the tape
-    // holds nothing of the trace.
-    if Tape::len() < mark.len() {
-        return Err(GraphError::Rewound);
-    }
-    let result = traced.and_then(|out| {
-        // (a rewind to or below the last input, even to a mark at the start, kills it)
-        if !out.is_alive() || inputs.last().is_some_and(|v| !v.is_alive()) {
-            return Err(GraphError::Rewound);
-        }
-        with_tape(|t| copy_out(t, mark, x.len(), out))
-    });
-    rewind_quietly(mark)?;
-    result
-}
-
-/// Rewinds to `mark`, or says the traced function made that impossible.
-fn rewind_quietly(mark: Mark) -> Result<(), GraphError> {
-    panic_free(|| Tape::rewind(mark)).map_err(|_| GraphError::Rewound)
-}
-
-/// The nodes from `mark` to `out` (and at least the `n_inputs` inputs) of the tape, re-indexed so
-/// that the mark is node 0. (Runs inside `with_tape`: no user code, no panics.)
-fn copy_out(
-    t: &super::storage::TapeInner,
-    mark: Mark,
-    n_inputs: usize,
-    out: Value,
-) -> Result<Recording, GraphError> {
-    let (m, mc, me) = (mark.nodes, mark.consts, mark.extra);
-    let o = out.idx();
-    if o < m {
-        return Err(GraphError::Captured { node: o as usize });
-    }
-    let node = |k: u32| -> Result<u32, GraphError> {
-        if k < m {
-            Err(GraphError::Captured { node: k as usize })
-        } else {
-            Ok(k - m)
-        }
-    };
-    let (lo, hi) = (m as usize, (o as usize + 1).max(m as usize + n_inputs));
-    let mut meta = t.meta[lo..hi].to_vec();
-    let mut extra = t.extra[me as usize..].to_vec();
-    for n in &mut meta {
-        match n.op {
-            Kind::Leaf => {}
-            Kind::Custom => return Err(GraphError::Custom),
-            Kind::Sum | Kind::Dot | Kind::Affine => {
-                n.a -= me;
-                let items = &mut extra[n.a as usize..(n.a + n.b) as usize];
-                for k in items {
-                    *k = node(*k)?;
-                }
-            }
-            Kind::DotRange => {
-                n.a = node(n.a)?;
-                n.b -= me;
-                let x0 = &mut extra[n.b as usize];
-                *x0 = node(*x0)?;
-            }
-            k if k.is_binary() => (n.a, n.b) = (node(n.a)?, node(n.b)?),
-            k if k.has_constant() => (n.a, n.b) = (node(n.a)?, n.b - mc),
-            _ => n.a = node(n.a)?,
-        }
-    }
-    Ok(Recording {
-        output: (o - m) as usize,
-        data: t.data[lo..hi].to_vec(),
-        meta,
-        consts: t.consts[mc as usize..t.consts_len].to_vec(),
-        extra,
     })
 }

@@ -1,0 +1,71 @@
+//! Profiling aid: the replayed gradient of the extended Rosenbrock function (the functional bench's
+//! function) at n inputs, repeated; prints ns per computed node for the forward replay alone and for
+//! forward + backward (best repetition, steadier on a shared machine), and the hand-written gradient.
+//! `cargo run --release -p micrograd --example rosenbrock_profile -- N REPS`
+use micrograd::{Graph, Value};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn rosenbrock(x: &[Value]) -> Value {
+    Value::sum(x.chunks_exact(2).map(|p| {
+        let t = p[1] - p[0] * p[0];
+        let u = 1.0 - p[0];
+        100.0 * t * t + u * u
+    }))
+}
+
+fn hand(x: &[f64], g: &mut [f64]) -> f64 {
+    let mut f = 0.0;
+    for (p, gp) in x.chunks_exact(2).zip(g.chunks_exact_mut(2)) {
+        let t = p[1] - p[0] * p[0];
+        let u = 1.0 - p[0];
+        f += 100.0 * t * t + u * u;
+        gp[0] = -400.0 * t * p[0] - 2.0 * u;
+        gp[1] = 200.0 * t;
+    }
+    f
+}
+
+/// The best of `reps` timings of `f`, in seconds.
+fn best(reps: usize, mut f: impl FnMut()) -> f64 {
+    (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+fn main() {
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|s| s.parse::<usize>().expect("a number"));
+    let n = args.next().unwrap_or(100_000);
+    let reps = args.next().unwrap_or(100);
+    let x: Vec<f64> = (0..n)
+        .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
+        .collect();
+    let mut g = vec![0.0; n];
+    let mut graph = Graph::trace(n, rosenbrock).unwrap();
+    let computed = (graph.len() - n) as f64;
+    let fwd = best(reps, || {
+        black_box(graph.value(black_box(&x)).unwrap());
+    });
+    let both = best(reps, || {
+        black_box(graph.value_and_grad(black_box(&x), &mut g).unwrap());
+    });
+    let by_hand = best(reps, || {
+        black_box(hand(black_box(&x), &mut g));
+    });
+    println!(
+        "n={n}, {computed} computed nodes: replay forward {:.2} + backward {:.2} = {:.2} ns/node \
+         ({:.1} µs); by hand {:.1} µs; replay / hand = {:.1}",
+        fwd * 1e9 / computed,
+        (both - fwd) * 1e9 / computed,
+        both * 1e9 / computed,
+        both * 1e6,
+        by_hand * 1e6,
+        both / by_hand
+    );
+}
