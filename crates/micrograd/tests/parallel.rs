@@ -130,9 +130,12 @@ fn the_automatic_thread_count_gives_the_same_numbers_as_one_thread() {
         train(&data, &[8, 1], &config, 0).0,
         train(&data, &[8, 1], &config, 1).0
     );
-    assert_eq!(auto_threads(1), 1);
+    assert_eq!(auto_threads(1, 10_000), 1);
+    assert_eq!(auto_threads(2 * CHUNK - 1, 10_000), 1);
+    assert_eq!(auto_threads(64, 100), 1);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    assert_eq!(auto_threads(4096), cores);
+    assert_eq!(auto_threads(16, 4417), cores);
+    assert_eq!(auto_threads(4096, 100), cores);
 }
 
 #[test]

@@ -83,8 +83,8 @@ pub struct FitConfig {
     /// Seed of the split, the shuffling and the dropout.
     pub seed: u64,
     /// Threads computing each batch's gradient (and the evaluation): 0 means automatic
-    /// ([`auto_threads`](super::auto_threads): the machine's cores, one thread for batches below
-    /// [`MIN_PARALLEL_BATCH`](super::MIN_PARALLEL_BATCH)). **Every thread count gives the same
+    /// ([`auto_threads`](super::auto_threads): the machine's cores, one thread for batches too
+    /// small to share). **Every thread count gives the same
     /// numbers**, bit for bit (see `parallel.rs` in [`train`](super)). Without the `parallel`
     /// feature every count computes on the calling thread.
     pub threads: usize,

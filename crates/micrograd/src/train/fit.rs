@@ -317,7 +317,7 @@ pub fn fit_until<M: Replicate>(
         config.batch_size.min(n)
     };
     let workers = Workers::new(match config.threads {
-        0 => auto_threads(batch_len),
+        0 => auto_threads(batch_len, params.len()),
         t => t,
     });
     let mark = Tape::mark();

@@ -89,4 +89,4 @@ pub use demo::{accuracy, scores, train, train_with, Execution, StepRecord, Train
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
 pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
 pub use model_epoch::{confusion_counts, confusion_matrix, evaluate_model, train_epoch};
-pub use parallel::{auto_threads, CHUNK, MIN_PARALLEL_BATCH};
+pub use parallel::{auto_threads, CHUNK, MIN_PARALLEL_BATCH, MIN_PARALLEL_WORK};

@@ -31,17 +31,32 @@ pub const CHUNK: usize = 8;
 /// The chunks whose gradients are held in memory at once.
 const WINDOW: usize = 32;
 
-/// The smallest batch for which [`auto_threads`] uses more than one thread. From the CPU time of
-/// an MLP 2-64-64-1 on 2,000 moons points on a 2-core machine (`micrograd train --threads 1|2`, see
-/// the README): the second thread adds about 55% more work at 64 examples a batch, 73% at 16, 37%
-/// at 256 and 13% at 1024, so below 64 it cannot pay.
-pub const MIN_PARALLEL_BATCH: usize = 64;
+/// The smallest batch for which [`auto_threads`] uses more than one thread: two chunks (a single
+/// chunk is one backward sweep, which one thread computes).
+pub const MIN_PARALLEL_BATCH: usize = 2 * CHUNK;
+
+/// The least work a batch must hold, in examples × parameters, for [`auto_threads`] to use more
+/// than one thread: below it, handing the chunks to the threads costs more than it saves. Measured
+/// on the 2-core machine of `docs/performance.md` (whole `micrograd train` runs, 1 against 2
+/// threads): 16 examples × 4,417 parameters gain 1.24×, 128 × 371 gain 1.39×, 64 × 337 gain 1.10×
+/// and 32 × 371 lose (0.85×).
+pub const MIN_PARALLEL_WORK: usize = 32_768;
 
 /// The thread count [`FitConfig::threads`](super::FitConfig::threads)` = 0` stands for on batches of
-/// `batch` examples: the machine's cores (`std::thread::available_parallelism`), or 1 below
-/// [`MIN_PARALLEL_BATCH`] examples, or without the `parallel` feature.
-pub fn auto_threads(batch: usize) -> usize {
-    if !cfg!(feature = "parallel") || batch < MIN_PARALLEL_BATCH {
+/// `batch` examples of a model of `parameters` parameters: the machine's cores
+/// (`std::thread::available_parallelism`), or 1 for batches below [`MIN_PARALLEL_BATCH`] examples
+/// or [`MIN_PARALLEL_WORK`] examples × parameters, or without the `parallel` feature.
+///
+/// ```
+/// use micrograd::train::auto_threads;
+/// assert_eq!(auto_threads(8, 100_000), 1); // one chunk
+/// assert_eq!(auto_threads(32, 371), 1); // too little work to share
+/// ```
+pub fn auto_threads(batch: usize, parameters: usize) -> usize {
+    if !cfg!(feature = "parallel")
+        || batch < MIN_PARALLEL_BATCH
+        || batch.saturating_mul(parameters) < MIN_PARALLEL_WORK
+    {
         return 1;
     }
     std::thread::available_parallelism().map_or(1, |n| n.get())

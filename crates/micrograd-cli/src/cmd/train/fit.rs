@@ -76,7 +76,8 @@ pub struct FitArgs {
     #[arg(long, value_name = "NORM", allow_negative_numbers = true)]
     clip: Option<f64>,
     /// Threads computing each batch (the same numbers for every count); 0 = automatic: the
-    /// machine's cores, one thread for batches below 64 examples, where threads do not pay
+    /// machine's cores, one thread where a batch holds too little work to share (below 16
+    /// examples, or 32,768 examples × parameters)
     /// [default: 0].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     threads: Option<usize>,
