@@ -1,5 +1,6 @@
 //! Data-parallel `fit` timed: one epoch (the updates and the epoch's evaluation) of an MLP 2-64-64-1
-//! on 2,000 moons points, with 1 and 2 threads, for batches of 16, 64, 256 and 1024; and one epoch of
+//! on 2,000 moons points, with 1 and 2 threads, for batches of 16, 64, 256 and 1024, and a run of
+//! 10 epochs at 256 (the thread pool's start and the workers' first tapes paid once); one epoch of
 //! the digits CNN of `benches/digits_cnn.rs` (1,438 training images, Adam, cross-entropy) with 1 and
 //! 2 threads, for batches of 32 and 128.
 //!
@@ -24,17 +25,20 @@ fn bench_parallel(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(4));
-    for batch in [16, 64, 256, 1024] {
+    for (batch, epochs) in [(16, 1), (64, 1), (256, 1), (1024, 1), (256, 10)] {
         for threads in [1, 2] {
             let config = FitConfig {
                 lr: 0.05,
                 batch_size: batch,
-                epochs: 1,
+                epochs,
                 threads,
                 ..FitConfig::default()
             };
             group.bench_with_input(
-                BenchmarkId::new(format!("batch{batch}"), format!("{threads}threads")),
+                BenchmarkId::new(
+                    format!("batch{batch}_{epochs}epochs"),
+                    format!("{threads}threads"),
+                ),
                 &config,
                 |b, config| {
                     b.iter(|| {

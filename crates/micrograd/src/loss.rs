@@ -293,6 +293,14 @@ impl LossKind {
         }
     }
 
+    /// Whether the graph [`example_loss`](LossKind::example_loss) records depends on the outputs'
+    /// values only through its ops, so that a recorded graph replays it exactly at other values:
+    /// the hinge and squared-error losses. Not cross-entropy (its shift `m = max z` is a constant
+    /// taken from the logits' values when recorded) nor BCE (a custom op).
+    pub fn replays_exactly(self) -> bool {
+        matches!(self, LossKind::Hinge | LossKind::Mse)
+    }
+
     /// The per-example loss of `outputs` for true class `class`.
     ///
     /// # Panics

@@ -373,3 +373,117 @@ fn dropout_on_a_model_without_dropout_is_refused() {
         )
     );
 }
+
+#[test]
+fn full_batches_replayed_give_the_eager_numbers_bit_for_bit() {
+    use micrograd::train::Execution;
+    // MLPs, each replayed (the default) and eager, on 1 and 2 threads: hinge + L2 + clipping with
+    // SGD; multi-class squared error with Adam, a validation split and early stopping. Cross-entropy
+    // (its shift is a constant of the recorded logits) trains eagerly.
+    let mse = FitConfig {
+        loss: LossKind::Mse,
+        optimizer: OptimizerKind::Adam,
+        lr: 0.03,
+        epochs: 12,
+        val_split: 0.25,
+        patience: Some(3),
+        ..FitConfig::default()
+    };
+    let cases = [
+        (
+            moons(90, 0.1, 3),
+            vec![8, 8, 1],
+            FitConfig {
+                lr: 0.1,
+                l2: 1e-3,
+                clip: Some(1.0),
+                epochs: 8,
+                ..FitConfig::default()
+            },
+            Execution::Replay,
+        ),
+        (
+            spirals(120, 3, 0.1, 4),
+            vec![12, 3],
+            mse.clone(),
+            Execution::Replay,
+        ),
+        (
+            spirals(120, 3, 0.1, 4),
+            vec![12, 3],
+            FitConfig {
+                loss: LossKind::CrossEntropy,
+                ..mse
+            },
+            Execution::Eager,
+        ),
+    ];
+    for (data, nouts, config, used) in cases {
+        let eager = FitConfig {
+            execution: Execution::Eager,
+            threads: 1,
+            ..config.clone()
+        };
+        let (want, r_want) = train_seeded(&data, &nouts, 6, &eager);
+        assert_eq!(r_want.execution, Execution::Eager);
+        for threads in [1, 2] {
+            let config = FitConfig {
+                threads,
+                ..config.clone()
+            };
+            let (got, r_got) = train_seeded(&data, &nouts, 6, &config);
+            assert_eq!(r_got.execution, used, "{threads} threads");
+            assert_eq!(got, want, "{threads} threads");
+            assert_eq!(
+                record_bits(&r_got),
+                record_bits(&r_want),
+                "{threads} threads"
+            );
+        }
+        assert!(r_want.epochs.last().unwrap().train_loss < r_want.epochs[0].train_loss);
+    }
+    // A CNN with average pooling is replayed; max pooling (its choice is made in Rust) is not.
+    let data = bars();
+    let config = FitConfig {
+        loss: LossKind::Mse,
+        optimizer: OptimizerKind::Adam,
+        lr: 0.02,
+        epochs: 5,
+        l2: 1e-4,
+        ..FitConfig::default()
+    };
+    for (arch, used) in [
+        (
+            "conv(3,3,pad=1) relu avgpool(2) flatten linear(3)",
+            Execution::Replay,
+        ),
+        (
+            "conv(3,3,pad=1) relu maxpool(2) flatten linear(3)",
+            Execution::Eager,
+        ),
+    ] {
+        let run = |execution| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+            let model = arch
+                .parse::<Architecture>()
+                .unwrap()
+                .build(Chw::new(1, 6, 6), Init::Kaiming, &mut rng)
+                .unwrap();
+            let config = FitConfig {
+                execution,
+                ..config.clone()
+            };
+            let report = fit(&model, &data, &config, |_| {}).unwrap();
+            let bits: Vec<u64> = model
+                .parameters()
+                .iter()
+                .map(|p| p.data().to_bits())
+                .collect();
+            (bits, record_bits(&report), report.execution)
+        };
+        let (bits, records, execution) = run(Execution::Replay);
+        assert_eq!(execution, used, "{arch}");
+        let eager = run(Execution::Eager);
+        assert_eq!((bits, records), (eager.0, eager.1), "{arch}");
+    }
+}

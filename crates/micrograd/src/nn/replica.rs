@@ -58,6 +58,14 @@ pub trait Replicate: Model + Sized + 'static {
     /// forward pass: 0 for a model without dropout.
     fn dropout_units(&self) -> usize;
 
+    /// Whether the graph of [`Model::forward_values`] depends on the parameters' and inputs' values
+    /// only through its ops (no branch of the Rust code on a value), so that a recorded graph
+    /// replays it exactly at other values: `fit`'s full batches are then replayed. False unless a
+    /// model says so.
+    fn replays_exactly(&self) -> bool {
+        false
+    }
+
     /// The training-mode forward pass, `dropout` applied where the model has dropout (nowhere when
     /// [`Replicate::dropout_units`] is 0: then it is [`Model::forward_values`]).
     fn forward_train(&self, x: &[Value], dropout: &mut Dropout) -> Vec<Value> {
@@ -134,6 +142,11 @@ impl Replicate for MLP {
     fn dropout_units(&self) -> usize {
         let n = self.layers.len();
         self.layers[..n - 1].iter().map(Layer::nout).sum()
+    }
+
+    /// An MLP's neurons are `affine` nodes and its activations ops of the table.
+    fn replays_exactly(&self) -> bool {
+        true
     }
 
     /// Dropout between the hidden layers ([`MLP::forward_with_dropout`]).
@@ -214,5 +227,14 @@ impl Replicate for Sequential {
 
     fn dropout_units(&self) -> usize {
         0
+    }
+
+    /// Every layer but max pooling, which picks its window's largest value in Rust (the choice
+    /// would be frozen in a recorded graph).
+    fn replays_exactly(&self) -> bool {
+        !self
+            .layers()
+            .iter()
+            .any(|l| matches!(l, AnyLayer::MaxPool2d(_)))
     }
 }

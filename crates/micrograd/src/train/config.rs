@@ -2,7 +2,7 @@
 //! with the checks of every bound.
 
 use super::error::{at_least_one, check, fraction, non_negative, positive};
-use super::{Bound, ConfigField, LossKind, TrainError};
+use super::{Bound, ConfigField, Execution, LossKind, TrainError};
 use crate::optim::{Adagrad, Adam, AdamW, Optimizer, RmsProp, Schedule, Sgd, Span};
 
 /// The optimizer [`fit`](super::fit) builds (from [`crate::optim`], PyTorch's default betas and eps for Adam).
@@ -88,6 +88,14 @@ pub struct FitConfig {
     /// numbers**, bit for bit (see `parallel.rs` in [`train`](super)). Without the `parallel`
     /// feature every count computes on the calling thread.
     pub threads: usize,
+    /// How full batches are computed: [`Execution::Replay`] (the default) records each chunk's
+    /// graph once and replays it at every step, where the graph does not change from step to step
+    /// (one batch of all the training rows, no dropout, a model and a loss whose graphs replay
+    /// exactly: `Replicate::replays_exactly`, `LossKind::replays_exactly`) and the recorded graphs
+    /// fit in 24 MiB, where the replay is faster;
+    /// [`Execution::Eager`] records every step on the tape. Both give the same numbers, bit for
+    /// bit; mini-batches and dropout are always eager.
+    pub execution: Execution,
 }
 
 impl Default for FitConfig {
@@ -107,6 +115,7 @@ impl Default for FitConfig {
             clip: None,
             seed: 0,
             threads: 0,
+            execution: Execution::Replay,
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use super::config::FitConfig;
 use super::parallel::{auto_threads, batch_gradient, evaluate_rows, Batch, Workers};
+use super::replayed::FullBatch;
 use super::{
-    shuffled_batches, split_indices, Bound, ConfigError, ConfigField, EarlyStopping, LossKind,
-    TrainError,
+    shuffled_batches, split_indices, Bound, ConfigError, ConfigField, EarlyStopping, Execution,
+    LossKind, TrainError,
 };
 use crate::data::Dataset;
 use crate::engine::{Tape, Value};
@@ -44,6 +45,9 @@ pub struct FitReport {
     pub stopped_early: bool,
     /// The number of training and validation examples.
     pub sizes: (usize, usize),
+    /// How the batches were computed: [`Execution::Replay`] where the full batch was recorded
+    /// and replayed (see [`FitConfig::execution`]), [`Execution::Eager`] otherwise.
+    pub execution: Execution,
 }
 
 /// The mean loss and the accuracy of `model` (an [`MLP`](crate::nn::MLP) or a
@@ -97,15 +101,18 @@ fn eval_rows<M: Replicate>(
         loss,
         dropout: (0.0, None),
     };
+    mean_and_accuracy(evaluate_rows(workers, (model, params, &numbers), &batch))
+}
+
+/// The mean loss (summed in order) and the fraction classified correctly, of per-example results.
+fn mean_and_accuracy(results: Vec<(f64, bool)>) -> (f64, f64) {
+    let n = results.len() as f64;
     let (mut total, mut correct) = (0.0, 0usize);
-    for (l, ok) in evaluate_rows(workers, (model, params, &numbers), &batch) {
+    for (l, ok) in results {
         total += l;
         correct += usize::from(ok);
     }
-    (
-        total / rows.len() as f64,
-        correct as f64 / rows.len() as f64,
-    )
+    (total / n, correct as f64 / n)
 }
 
 /// The parameters' numbers, which the workers' copies of the model are built from (none are
@@ -136,17 +143,7 @@ fn batch_step<M: Replicate>(
     let units = model.dropout_units();
     let masks: Option<Vec<Vec<bool>>> =
         (config.dropout > 0.0).then(|| rows.iter().map(|_| dropout.draw_mask(units)).collect());
-    let mut grad = vec![0.0; params.len()];
-    let mut penalty = None;
-    if config.l2 > 0.0 {
-        let mark = Tape::mark();
-        Tape::zero_grads(params);
-        let term = crate::loss::l2_penalty(params, config.l2);
-        term.backward();
-        Tape::read_grads(params, &mut grad);
-        penalty = Some(term.data());
-        Tape::rewind(mark);
-    }
+    let (mut grad, penalty) = l2_gradient(params, config.l2);
     let batch = Batch {
         data,
         rows,
@@ -154,11 +151,47 @@ fn batch_step<M: Replicate>(
         dropout: (config.dropout, masks.as_deref()),
     };
     let losses = batch_gradient(workers, (model, params, &numbers), &batch, &mut grad);
+    finish_step(params, &losses, penalty, &grad)
+}
+
+/// [`batch_step`] on the replayed full batch: the same numbers, bit for bit.
+fn replayed_step(
+    full: &mut FullBatch,
+    params: &[Value],
+    workers: &Workers,
+    config: &FitConfig,
+) -> f64 {
+    let mut numbers = vec![0.0; params.len()];
+    Tape::read_data(params, &mut numbers);
+    let (mut grad, penalty) = l2_gradient(params, config.l2);
+    let losses = full.gradient(&numbers, &mut grad, workers);
+    finish_step(params, &losses, penalty, &grad)
+}
+
+/// The `l2` term's gradient (zeros without one) and its value.
+fn l2_gradient(params: &[Value], l2: f64) -> (Vec<f64>, Option<f64>) {
+    let mut grad = vec![0.0; params.len()];
+    if l2 <= 0.0 {
+        return (grad, None);
+    }
+    let mark = Tape::mark();
+    Tape::zero_grads(params);
+    let term = crate::loss::l2_penalty(params, l2);
+    term.backward();
+    Tape::read_grads(params, &mut grad);
+    let value = term.data();
+    Tape::rewind(mark);
+    (grad, Some(value))
+}
+
+/// The batch's loss from its examples' losses and the `l2` term, the gradient handed to the
+/// parameters if it is finite.
+fn finish_step(params: &[Value], losses: &[f64], penalty: Option<f64>, grad: &[f64]) -> f64 {
     // `loss::mean`'s forward pass: summed left to right from 0, times 1/n; then `+ l2 term`.
-    let mean = losses.iter().fold(0.0, |acc, l| acc + l) * (1.0 / rows.len() as f64);
+    let mean = losses.iter().fold(0.0, |acc, l| acc + l) * (1.0 / losses.len() as f64);
     let value = penalty.map_or(mean, |p| mean + p);
     if value.is_finite() {
-        Tape::write_grads(params, &grad);
+        Tape::write_grads(params, grad);
     }
     value
 }
@@ -310,6 +343,7 @@ pub fn fit_until<M: Replicate>(
         best_epoch: None,
         stopped_early: false,
         sizes: (n, val_rows.len()),
+        execution: Execution::Eager,
     };
     let batch_len = if config.batch_size == 0 {
         n
@@ -320,6 +354,19 @@ pub fn fit_until<M: Replicate>(
         0 => auto_threads(batch_len, params.len()),
         t => t,
     });
+    // One batch of all the training rows, in order (`shuffled_batches` draws nothing for it), no
+    // dropout, and a model and loss whose graphs replay exactly: the same graph at every step.
+    let replay = config.execution == Execution::Replay
+        && batch_len == n
+        && config.dropout == 0.0
+        && config.loss.replays_exactly()
+        && model.replays_exactly();
+    let mut full = replay
+        .then(|| FullBatch::record(model, &params, data, &train_rows, config.loss))
+        .flatten();
+    if full.is_some() {
+        report.execution = Execution::Replay;
+    }
     let mark = Tape::mark();
     let mut step = 0usize;
     let mut lr = config.lr;
@@ -327,7 +374,10 @@ pub fn fit_until<M: Replicate>(
         dropout.train();
         for batch in shuffled_batches(n, config.batch_size, &mut shuffle_rng) {
             let rows: Vec<usize> = batch.iter().map(|&b| train_rows[b]).collect();
-            let value = batch_step(model, &params, &workers, data, &rows, config, &mut dropout);
+            let value = match full.as_mut() {
+                Some(full) => replayed_step(full, &params, &workers, config),
+                None => batch_step(model, &params, &workers, data, &rows, config, &mut dropout),
+            };
             if !value.is_finite() {
                 Tape::rewind(mark);
                 return Err(TrainError::NonFiniteBatchLoss {
@@ -354,8 +404,14 @@ pub fn fit_until<M: Replicate>(
             step += 1;
         }
         dropout.eval();
-        let (train_loss, train_accuracy) =
-            eval_rows(model, &params, data, &train_rows, config.loss, &workers);
+        let (train_loss, train_accuracy) = match full.as_mut() {
+            Some(full) => {
+                let mut numbers = vec![0.0; params.len()];
+                Tape::read_data(&params, &mut numbers);
+                mean_and_accuracy(full.evaluate(&numbers))
+            }
+            None => eval_rows(model, &params, data, &train_rows, config.loss, &workers),
+        };
         let val = (!val_rows.is_empty())
             .then(|| eval_rows(model, &params, data, &val_rows, config.loss, &workers));
         let record = EpochRecord {

@@ -81,6 +81,7 @@ mod error;
 mod fit;
 mod model_epoch;
 mod parallel;
+mod replayed;
 
 pub use crate::loss::{argmax, LossKind};
 pub use batches::{shuffled_batches, split_indices, EarlyStopping};

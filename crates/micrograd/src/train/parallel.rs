@@ -19,7 +19,9 @@
 //! The gradients of at most [`WINDOW`] chunks are held at once.
 
 use crate::data::Dataset;
-use crate::engine::{Mark, Tape, Value};
+#[cfg(feature = "parallel")]
+use crate::engine::Mark;
+use crate::engine::{Tape, Value};
 use crate::loss::LossKind;
 use crate::nn::{Dropout, Replicate};
 use std::ops::Range;
@@ -188,8 +190,19 @@ impl Workers {
         }
     }
 
+    /// `f(item)` for every item, on the workers (in any order).
+    pub(crate) fn for_each_mut<T: Send>(&self, items: &mut [T], f: impl Fn(&mut T) + Sync + Send) {
+        #[cfg(feature = "parallel")]
+        if let Some(pool) = &self.pool {
+            use rayon::prelude::*;
+            pool.install(|| items.par_iter_mut().for_each(f));
+            return;
+        }
+        items.iter_mut().for_each(f);
+    }
+
     /// `f(start, block)` for blocks of `out` (`start` is the block's offset), on the workers.
-    fn for_blocks(&self, out: &mut [f64], f: impl Fn(usize, &mut [f64]) + Sync + Send) {
+    pub(crate) fn for_blocks(&self, out: &mut [f64], f: impl Fn(usize, &mut [f64]) + Sync + Send) {
         const BLOCK: usize = 512;
         #[cfg(feature = "parallel")]
         if let Some(pool) = &self.pool {
@@ -208,12 +221,14 @@ impl Workers {
 }
 
 /// A worker's copy of the model, rewound off its tape when dropped.
+#[cfg(feature = "parallel")]
 struct Replica<M> {
     model: M,
     params: Vec<Value>,
     mark: Mark,
 }
 
+#[cfg(feature = "parallel")]
 impl<M: Replicate> Replica<M> {
     fn new(shape: &M::Shape, params: &[f64]) -> Replica<M> {
         let mark = Tape::mark();
@@ -227,6 +242,7 @@ impl<M: Replicate> Replica<M> {
     }
 }
 
+#[cfg(feature = "parallel")]
 impl<M> Drop for Replica<M> {
     fn drop(&mut self) {
         Tape::rewind(self.mark);

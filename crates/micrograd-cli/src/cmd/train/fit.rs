@@ -173,6 +173,7 @@ impl FitArgs {
             clip: self.clip,
             seed,
             threads: self.threads.unwrap_or(defaults.threads),
+            execution: defaults.execution,
         };
         if let Err(e) = config.validate() {
             bail!(flag_error(&e));

@@ -136,6 +136,17 @@ impl Replay {
         &mut self.data[..self.n_inputs]
     }
 
+    /// The bytes the graph holds (its columns, adjoints and groups).
+    pub(crate) fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.data.capacity() * size_of::<f64>() * 2
+            + self.meta.capacity() * size_of::<Meta>()
+            + self.consts.capacity() * size_of::<f64>()
+            + self.extra.capacity() * size_of::<u32>()
+            + self.quads.capacity() * size_of::<[u32; 4]>()
+            + self.quad_nodes.capacity() * size_of::<(u32, u32)>()
+    }
+
     /// Node `k`'s value after the last forward pass.
     pub(crate) fn value(&self, k: usize) -> f64 {
         self.data[k]
