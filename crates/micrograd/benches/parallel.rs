@@ -97,5 +97,45 @@ fn bench_cnn(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_parallel, bench_cnn);
+/// Full-batch `fit` replayed (the default) against eager: 20 epochs of micrograd's 2-16-16-1 MLP on
+/// 100 moons points (the demo's size) and of a 2-64-64-1 on 200, on one thread.
+fn bench_full_batch(c: &mut Criterion) {
+    use micrograd::train::Execution;
+    let mut group = c.benchmark_group("fit_full_batch_20_epochs");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for (n, hidden) in [(100, [16, 16, 1]), (200, [64, 64, 1])] {
+        let data = moons(n, 0.1, 1);
+        for execution in [Execution::Eager, Execution::Replay] {
+            let config = FitConfig {
+                lr: 0.05,
+                l2: 1e-4,
+                epochs: 20,
+                threads: 1,
+                execution,
+                ..FitConfig::default()
+            };
+            let name = format!("moons{n}_2-{}-{}-1", hidden[0], hidden[1]);
+            group.bench_with_input(
+                BenchmarkId::new(name, format!("{execution:?}")),
+                &config,
+                |b, config| {
+                    b.iter(|| {
+                        let mark = Tape::mark();
+                        let model = MLP::seeded(2, &hidden, 1);
+                        let report = fit(&model, &data, config, |_| {}).unwrap();
+                        assert_eq!(report.execution, config.execution);
+                        black_box(report);
+                        Tape::rewind(mark);
+                    })
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_parallel, bench_cnn, bench_full_batch);
 criterion_main!(benches);
