@@ -11,6 +11,8 @@
 //! * `parallel.rs`: a batch's gradient on several threads ([`FitConfig::threads`]), the same
 //!   numbers for every thread count: fixed chunks of [`CHUNK`] examples, one backward sweep per
 //!   chunk, the chunks' gradients added in chunk order.
+//! * `replayed.rs`: full batches on the replay ([`FitConfig::execution`]): each chunk's graph
+//!   recorded once and replayed every step, with the eager loop's numbers.
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
