@@ -26,8 +26,9 @@ use crate::loss::LossKind;
 use crate::nn::{Dropout, Replicate};
 use std::ops::Range;
 
-/// The examples a worker takes at a time. The numbers do not depend on it (nor on the thread
-/// count); it only sets how finely a batch is shared out.
+/// The examples of a chunk: one backward sweep, on one tape. A batch's gradient is its chunks'
+/// gradients added in chunk order, so its last bits depend on this size, and never on the thread
+/// count.
 pub const CHUNK: usize = 8;
 
 /// The chunks whose gradients are held in memory at once.
@@ -38,10 +39,8 @@ const WINDOW: usize = 32;
 pub const MIN_PARALLEL_BATCH: usize = 2 * CHUNK;
 
 /// The least work a batch must hold, in examples × parameters, for [`auto_threads`] to use more
-/// than one thread: below it, handing the chunks to the threads costs more than it saves. Measured
-/// on the 2-core machine of `docs/performance.md` (whole `micrograd train` runs, 1 against 2
-/// threads): 16 examples × 4,417 parameters gain 1.24×, 128 × 371 gain 1.39×, 64 × 337 gain 1.10×
-/// and 32 × 371 lose (0.85×).
+/// than one thread: below it, handing the chunks to the threads costs more than it saves (the
+/// measurements are in `docs/performance.md`, "Data-parallel `fit`").
 pub const MIN_PARALLEL_WORK: usize = 32_768;
 
 /// The thread count [`FitConfig::threads`](super::FitConfig::threads)` = 0` stands for on batches of

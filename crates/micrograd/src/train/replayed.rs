@@ -16,9 +16,8 @@ use crate::loss::LossKind;
 use crate::nn::Replicate;
 
 /// The most memory the recorded chunks may take (24 MiB); a larger batch trains eagerly. Past it
-/// the graphs no longer stay in the processor's caches and the replay loses its lead: one thread,
-/// 20 full-batch epochs of an MLP on moons (`docs/performance.md`), replay against eager: 3.6 MB of
-/// graphs 2.2× faster, 6.8 MB 2×, 12.2 MB 2.1×, 33.6 MB even, about 135 MB 20% slower.
+/// the graphs no longer stay in the processor's caches and the replay loses its lead over eager
+/// (the measurements are in `docs/performance.md`, "Full-batch `fit` on the replay").
 pub const MAX_BYTES: usize = 24 << 20;
 
 /// One chunk's recorded graph, and where to read its examples' losses and outputs.
