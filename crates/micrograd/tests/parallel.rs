@@ -272,9 +272,13 @@ fn train_seeded(
 
 /// A small CNN for 1×6×6 inputs (seed 5).
 fn cnn() -> Sequential {
+    cnn_of("conv(3,3,pad=1) relu maxpool(2) flatten linear(3)")
+}
+
+/// The model of `arch` for 1×6×6 inputs (seed 5).
+fn cnn_of(arch: &str) -> Sequential {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    "conv(3,3,pad=1) relu maxpool(2) flatten linear(3)"
-        .parse::<Architecture>()
+    arch.parse::<Architecture>()
         .unwrap()
         .build(Chw::new(1, 6, 6), Init::Kaiming, &mut rng)
         .unwrap()
@@ -463,12 +467,7 @@ fn full_batches_replayed_give_the_eager_numbers_bit_for_bit() {
         ),
     ] {
         let run = |execution| {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-            let model = arch
-                .parse::<Architecture>()
-                .unwrap()
-                .build(Chw::new(1, 6, 6), Init::Kaiming, &mut rng)
-                .unwrap();
+            let model = cnn_of(arch);
             let config = FitConfig {
                 execution,
                 ..config.clone()
