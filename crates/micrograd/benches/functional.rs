@@ -10,31 +10,14 @@
 //! Run with `cargo bench -p micrograd --bench functional`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use micrograd::{value_and_grad_into, Graph, Value};
+use micrograd::{value_and_grad_into, Graph};
 use nalgebra::DVector;
 use num_dual::DualDVec64;
 use std::hint::black_box;
 
-fn rosenbrock(x: &[Value]) -> Value {
-    Value::sum(x.chunks_exact(2).map(|p| {
-        let t = p[1] - p[0] * p[0];
-        let u = 1.0 - p[0];
-        100.0 * t * t + u * u
-    }))
-}
-
-/// The value and gradient by hand: ∂/∂x₂ᵢ = −400·t·x₂ᵢ − 2u, ∂/∂x₂ᵢ₊₁ = 200·t.
-fn hand(x: &[f64], g: &mut [f64]) -> f64 {
-    let mut f = 0.0;
-    for (p, gp) in x.chunks_exact(2).zip(g.chunks_exact_mut(2)) {
-        let t = p[1] - p[0] * p[0];
-        let u = 1.0 - p[0];
-        f += 100.0 * t * t + u * u;
-        gp[0] = -400.0 * t * p[0] - 2.0 * u;
-        gp[1] = 200.0 * t;
-    }
-    f
-}
+#[path = "common/rosenbrock.rs"]
+mod rosenbrock;
+use rosenbrock::{hand, rosenbrock};
 
 fn dual(x: DVector<DualDVec64>) -> DualDVec64 {
     let mut f = DualDVec64::from(0.0);

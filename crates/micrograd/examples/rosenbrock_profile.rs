@@ -2,29 +2,13 @@
 //! function) at n inputs, repeated; prints ns per computed node for the forward replay alone and for
 //! forward + backward (best repetition, steadier on a shared machine), and the hand-written gradient.
 //! `cargo run --release -p micrograd --example rosenbrock_profile -- N REPS`
-use micrograd::{Graph, Value};
+use micrograd::Graph;
 use std::hint::black_box;
 use std::time::Instant;
 
-fn rosenbrock(x: &[Value]) -> Value {
-    Value::sum(x.chunks_exact(2).map(|p| {
-        let t = p[1] - p[0] * p[0];
-        let u = 1.0 - p[0];
-        100.0 * t * t + u * u
-    }))
-}
-
-fn hand(x: &[f64], g: &mut [f64]) -> f64 {
-    let mut f = 0.0;
-    for (p, gp) in x.chunks_exact(2).zip(g.chunks_exact_mut(2)) {
-        let t = p[1] - p[0] * p[0];
-        let u = 1.0 - p[0];
-        f += 100.0 * t * t + u * u;
-        gp[0] = -400.0 * t * p[0] - 2.0 * u;
-        gp[1] = 200.0 * t;
-    }
-    f
-}
+#[path = "../benches/common/rosenbrock.rs"]
+mod rosenbrock;
+use rosenbrock::{hand, rosenbrock};
 
 /// The best of `reps` timings of `f`, in seconds.
 fn best(reps: usize, mut f: impl FnMut()) -> f64 {
