@@ -31,15 +31,22 @@ struct ChunkGraph {
 }
 
 impl ChunkGraph {
-    /// Replays the chunk at the parameters' values `numbers`: its losses, and its gradient.
-    fn step(&mut self, numbers: &[f64]) {
-        self.replay.inputs_mut().copy_from_slice(numbers);
-        self.replay.forward();
+    /// Replays the chunk at the parameters' values `numbers`: its losses, and its gradient. With
+    /// `forwarded`, the forward pass at `numbers` has been replayed already (its values stand).
+    fn step(&mut self, numbers: &[f64], forwarded: bool) {
+        if !forwarded {
+            self.forward(numbers);
+        }
         self.losses.clear();
         for e in &self.examples {
             self.losses.push(self.replay.value(e.0));
         }
         self.replay.backward(&mut self.grad);
+    }
+
+    fn forward(&mut self, numbers: &[f64]) {
+        self.replay.inputs_mut().copy_from_slice(numbers);
+        self.replay.forward();
     }
 }
 
@@ -47,6 +54,9 @@ impl ChunkGraph {
 pub(crate) struct FullBatch {
     chunks: Vec<ChunkGraph>,
     loss: LossKind,
+    /// The parameters' values of the chunks' last forward pass (an epoch's evaluation replays the
+    /// very forward pass the next step needs: it is not replayed twice).
+    forwarded_at: Vec<f64>,
 }
 
 impl FullBatch {
@@ -103,7 +113,11 @@ impl FullBatch {
                 losses: Vec::with_capacity(chunk.len()),
             });
         }
-        Some(FullBatch { chunks, loss })
+        Some(FullBatch {
+            chunks,
+            loss,
+            forwarded_at: Vec::new(),
+        })
     }
 
     /// One step at the parameters' values `numbers`, the chunks replayed on the workers: adds the
@@ -115,7 +129,10 @@ impl FullBatch {
         grad: &mut [f64],
         workers: &Workers,
     ) -> Vec<f64> {
-        workers.for_each_mut(&mut self.chunks, |c| c.step(numbers));
+        let forwarded = self.forwarded_at == numbers;
+        workers.for_each_mut(&mut self.chunks, |c| c.step(numbers, forwarded));
+        self.forwarded_at.clear();
+        self.forwarded_at.extend_from_slice(numbers);
         let chunks = &self.chunks;
         workers.for_blocks(grad, |start, block| {
             for c in chunks {
@@ -135,9 +152,14 @@ impl FullBatch {
     pub(crate) fn evaluate(&mut self, numbers: &[f64]) -> Vec<(f64, bool)> {
         let mut out = Vec::new();
         let mut plain = Vec::new();
-        for c in &mut self.chunks {
-            c.replay.inputs_mut().copy_from_slice(numbers);
-            c.replay.forward();
+        if self.forwarded_at != numbers {
+            for c in &mut self.chunks {
+                c.forward(numbers);
+            }
+            self.forwarded_at.clear();
+            self.forwarded_at.extend_from_slice(numbers);
+        }
+        for c in &self.chunks {
             for (l, outputs, class) in &c.examples {
                 plain.clear();
                 plain.extend(outputs.iter().map(|&k| c.replay.value(k)));
