@@ -21,7 +21,7 @@ use micrograd::datasets::digits;
 use micrograd::nn::{Architecture, Chw, Init, Model, Module};
 use micrograd::optim::{Adam, Optimizer, Schedule, Span};
 use micrograd::preprocess::{train_test_split, Preprocess, Scaling, Split};
-use micrograd::train::{evaluate_model, train_epoch, LossKind};
+use micrograd::train::{evaluate, train_epoch, LossKind};
 use rand::SeedableRng;
 use std::time::Instant;
 
@@ -91,7 +91,7 @@ fn run(name: &str, data: &Dataset, shape: Chw, run: &Run, splits: Option<&str>) 
         .build(shape, Init::Kaiming, &mut rng)
         .expect("the architecture fits the data");
     let secs = train(&model, &train_set, shape, run);
-    let (_, acc) = evaluate_model(&model, &test, LOSS).expect("the model fits");
+    let (_, acc) = evaluate(&model, &test, LOSS).expect("the model fits");
     println!(
         "{name:7} {:>5} train / {:>4} test  {:<55} {:>3} epochs  test accuracy {:6.2}%  trained in {secs:5.1} s",
         train_set.len(),

@@ -6,7 +6,7 @@ use micrograd::loss::{mean, softmax_cross_entropy};
 use micrograd::nn::{Architecture, Chw, Init, Module, Sequential};
 use micrograd::optim::{Adam, Optimizer, Sgd};
 use micrograd::train::{
-    confusion_matrix, evaluate_model, shuffled_batches, train_epoch, LossKind, TrainError,
+    confusion_matrix, evaluate, shuffled_batches, train_epoch, LossKind, TrainError,
 };
 use micrograd::{Tape, Value};
 use rand::SeedableRng;
@@ -70,11 +70,11 @@ fn training_learns_and_evaluation_matches_the_confusion_matrix() {
     let m = model(2);
     let mut opt = Adam::new(0.05);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-    let (before, _) = evaluate_model(&m, &data, LossKind::CrossEntropy).unwrap();
+    let (before, _) = evaluate(&m, &data, LossKind::CrossEntropy).unwrap();
     for _ in 0..40 {
         train_epoch(&m, &data, LossKind::CrossEntropy, 16, &mut opt, &mut rng).unwrap();
     }
-    let (after, acc) = evaluate_model(&m, &data, LossKind::CrossEntropy).unwrap();
+    let (after, acc) = evaluate(&m, &data, LossKind::CrossEntropy).unwrap();
     assert!(after < before / 5.0, "{before} -> {after}");
     let cm = confusion_matrix(&m, &data, LossKind::CrossEntropy).unwrap();
     let correct: usize = (0..3).map(|i| cm[i][i]).sum();
@@ -96,7 +96,7 @@ fn mismatches_and_blowups_are_errors() {
         TrainError::Shape("the model takes 2 inputs but the data has 3 features".into())
     );
     let two = Dataset::new(vec![vec![0.0; 2]], vec![0], 2).unwrap();
-    let e = evaluate_model(&m, &two, LossKind::CrossEntropy).unwrap_err();
+    let e = evaluate(&m, &two, LossKind::CrossEntropy).unwrap_err();
     assert!(
         e.to_string()
             .contains("needs a model with 2 outputs, this one has 3"),

@@ -121,6 +121,11 @@ fn numbers_of(params: &[Value], workers: &Workers) -> Vec<f64> {
     if !workers.is_parallel() {
         return Vec::new();
     }
+    values_of(params)
+}
+
+/// The parameters' values.
+fn values_of(params: &[Value]) -> Vec<f64> {
     let mut numbers = vec![0.0; params.len()];
     Tape::read_data(params, &mut numbers);
     numbers
@@ -161,10 +166,8 @@ fn replayed_step(
     workers: &Workers,
     config: &FitConfig,
 ) -> f64 {
-    let mut numbers = vec![0.0; params.len()];
-    Tape::read_data(params, &mut numbers);
     let (mut grad, penalty) = l2_gradient(params, config.l2);
-    let losses = full.gradient(&numbers, &mut grad, workers);
+    let losses = full.gradient(&values_of(params), &mut grad, workers);
     finish_step(params, &losses, penalty, &grad)
 }
 
@@ -197,8 +200,12 @@ fn finish_step(params: &[Value], losses: &[f64], penalty: Option<f64>, grad: &[f
 }
 
 /// Whether `model` fits `data` and `loss`: its inputs are the data's features, and its outputs
-/// what the loss needs for the data's classes (the hinge and BCE losses train two classes).
-pub(crate) fn check_model_fits(
+/// what the loss needs for the data's classes (the hinge and BCE losses train two classes). What
+/// [`fit`], [`evaluate`] and [`train_epoch`](super::train_epoch) check first.
+///
+/// # Errors
+/// [`TrainError::Shape`], saying which sizes differ.
+pub fn check_model_fits(
     model: &impl Model,
     data: &Dataset,
     loss: LossKind,
@@ -405,11 +412,7 @@ pub fn fit_until<M: Replicate>(
         }
         dropout.eval();
         let (train_loss, train_accuracy) = match full.as_mut() {
-            Some(full) => {
-                let mut numbers = vec![0.0; params.len()];
-                Tape::read_data(&params, &mut numbers);
-                mean_and_accuracy(full.evaluate(&numbers))
-            }
+            Some(full) => mean_and_accuracy(full.evaluate(&values_of(&params))),
             None => eval_rows(model, &params, data, &train_rows, config.loss, &workers),
         };
         let val = (!val_rows.is_empty())
@@ -428,7 +431,7 @@ pub fn fit_until<M: Replicate>(
         if let (Some(es), Some((vl, _))) = (stopper.as_mut(), val) {
             let stop = es.update(epoch, vl);
             if es.improved() {
-                best_params = Some(params.iter().map(|p| p.data()).collect());
+                best_params = Some(values_of(&params));
             }
             if stop {
                 report.stopped_early = epoch + 1 < config.epochs;

@@ -16,7 +16,7 @@
 //! * `batches.rs`: what `fit` draws its examples with: the seeded validation split
 //!   ([`split_indices`]), an epoch's shuffled mini-batches ([`shuffled_batches`]), and
 //!   [`EarlyStopping`].
-//! * `model_epoch.rs`: one epoch ([`train_epoch`]) and [`evaluate_model`] for any
+//! * `model_epoch.rs`: one epoch ([`train_epoch`]) and the confusion matrix for any
 //!   [`Model`](crate::nn::Model), such as a CNN.
 //! * `error.rs`: [`TrainError`], what every loop returns when it cannot start or has to stop, and
 //!   [`ConfigError`], a hyper-parameter out of range (which field, which bound).
@@ -90,6 +90,6 @@ pub use batches::{shuffled_batches, split_indices, EarlyStopping};
 pub use config::{FitConfig, OptimizerKind};
 pub use demo::{accuracy, scores, train, train_with, Execution, StepRecord, TrainConfig, Trainer};
 pub use error::{Bound, ConfigError, ConfigField, TrainError};
-pub use fit::{evaluate, fit, fit_until, EpochRecord, FitReport};
-pub use model_epoch::{confusion_counts, confusion_matrix, evaluate_model, train_epoch};
+pub use fit::{check_model_fits, evaluate, fit, fit_until, EpochRecord, FitReport};
+pub use model_epoch::{confusion_counts, confusion_matrix, train_epoch};
 pub use parallel::{auto_threads, CHUNK, MIN_PARALLEL_BATCH, MIN_PARALLEL_WORK};

@@ -25,7 +25,7 @@ use rand::Rng;
 /// use micrograd::data::blobs;
 /// use micrograd::nn::{Architecture, Chw, Init};
 /// use micrograd::optim::Adam;
-/// use micrograd::train::{evaluate_model, train_epoch, LossKind};
+/// use micrograd::train::{evaluate, train_epoch, LossKind};
 /// use rand::SeedableRng;
 /// let data = blobs(60, 3, 0.2, 1);
 /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
@@ -35,7 +35,7 @@ use rand::Rng;
 /// for _ in 0..30 {
 ///     train_epoch(&model, &data, LossKind::CrossEntropy, 16, &mut opt, &mut rng).unwrap();
 /// }
-/// let (_, accuracy) = evaluate_model(&model, &data, LossKind::CrossEntropy).unwrap();
+/// let (_, accuracy) = evaluate(&model, &data, LossKind::CrossEntropy).unwrap();
 /// assert!(accuracy > 0.9);
 /// ```
 pub fn train_epoch(
@@ -77,30 +77,6 @@ pub fn train_epoch(
         total += value;
     }
     Ok(total / n as f64)
-}
-
-/// The mean per-example loss and the accuracy of `model` on `data`, leaving the tape as it was.
-///
-/// # Errors
-/// [`TrainError::Shape`] if the model does not fit the data and loss.
-pub fn evaluate_model(
-    model: &impl Model,
-    data: &Dataset,
-    loss: LossKind,
-) -> Result<(f64, f64), TrainError> {
-    check_model_fits(model, data, loss)?;
-    let mark = Tape::mark();
-    let (mut total, mut correct) = (0.0, 0usize);
-    for (x, class) in data.iter() {
-        let xs: Vec<Value> = x.iter().map(|&v| Value::new(v)).collect();
-        let out = model.forward_values(&xs);
-        total += loss.example_loss(&out, class).data();
-        let plain: Vec<f64> = out.iter().map(|v| v.data()).collect();
-        correct += usize::from(loss.predict(&plain) == class);
-        Tape::rewind(mark);
-    }
-    let n = data.len() as f64;
-    Ok((total / n, correct as f64 / n))
 }
 
 /// The confusion matrix of `model` on `data`: entry `[true class][predicted class]` counts the

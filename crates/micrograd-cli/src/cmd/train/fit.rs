@@ -15,7 +15,7 @@ use micrograd::augment::Augment;
 use micrograd::data::Dataset;
 use micrograd::optim::{Schedule, Span};
 use micrograd::train::{
-    evaluate_model, fit_until, EpochRecord, FitConfig, FitReport, LossKind, OptimizerKind,
+    evaluate, fit_until, EpochRecord, FitConfig, FitReport, LossKind, OptimizerKind,
 };
 use std::ops::ControlFlow;
 
@@ -304,8 +304,8 @@ pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
 /// Scores the held-out test set and prints its accuracy; returns it.
 fn test_accuracy(model: &Network, test: &Dataset, loss: LossKind) -> Result<f64> {
     let (test_loss, accuracy) = match model {
-        Network::Mlp(m) => evaluate_model(m, test, loss)?,
-        Network::Sequential(m) => evaluate_model(m, test, loss)?,
+        Network::Mlp(m) => evaluate(m, test, loss)?,
+        Network::Sequential(m) => evaluate(m, test, loss)?,
     };
     let correct = (accuracy * test.len() as f64).round() as usize;
     errln!(

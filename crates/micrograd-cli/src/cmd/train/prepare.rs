@@ -13,7 +13,7 @@ use micrograd::augment::Augment;
 use micrograd::data::Dataset;
 use micrograd::nn::{Architecture, Chw, Init, Module, Sequential};
 use micrograd::preprocess::{train_test_split, Preprocess, Scaling};
-use micrograd::train::{evaluate_model, split_indices, FitConfig};
+use micrograd::train::{check_model_fits, split_indices, FitConfig};
 use rand::SeedableRng;
 
 /// The data the general loop trains on, and what it keeps aside.
@@ -180,8 +180,8 @@ pub(super) fn model(
         bail!("--filters draws the filters of a convolution; this model has none");
     }
     let fits = match &network {
-        Network::Mlp(m) => evaluate_model(m, data, loss).map(|_| ()),
-        Network::Sequential(s) => evaluate_model(s, data, loss).map(|_| ()),
+        Network::Mlp(m) => check_model_fits(m, data, loss),
+        Network::Sequential(s) => check_model_fits(s, data, loss),
     };
     fits.with_context(|| {
         let what = args
