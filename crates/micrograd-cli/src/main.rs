@@ -20,11 +20,11 @@ struct Cli {
 enum Command {
     /// micrograd's moons demo, checked step by step against micrograd's own run.
     Demo(cmd::demo::Args),
-    /// Train an MLP on a CSV data set.
+    /// Train a model (an MLP, or layers from --arch) on a CSV file, digits, MNIST or an image folder.
     Train(Box<cmd::train::Args>),
     /// Hyperparameter search: grid or random, validation split or k-fold, successive halving.
     Tune(Box<cmd::tune::Args>),
-    /// Score a CSV data set with a saved model.
+    /// Score a data set (CSV, digits, MNIST or an image folder) with a saved model.
     Predict(cmd::predict::Args),
     /// Differentiate an expression: `micrograd grad "x*y + 1" x=2 y=3`.
     Grad(cmd::grad::Args),

@@ -204,6 +204,77 @@ fn an_output_equal_to_an_input_or_another_output_is_refused_before_any_work() {
         &["grad", "x*2", "x=1", "--dot", "g", "--svg", "g"],
         "--dot g and --svg g are the same file",
     );
+    fails(
+        d,
+        &[
+            "train",
+            "--data",
+            "digits",
+            "--arch",
+            "flatten linear(10)",
+            "--save",
+            "m.json",
+            "--filters",
+            "sub/../m.json",
+        ],
+        "--save m.json and --filters sub/../m.json are the same file",
+    );
+    fails(
+        d,
+        &[
+            "predict",
+            "--model",
+            "alias.csv",
+            "--data",
+            "digits",
+            "--confusion",
+            "d.csv",
+        ],
+        "--confusion d.csv is the same file as the input --model alias.csv",
+    );
+    fails(
+        d,
+        &[
+            "predict",
+            "--model",
+            "m.json",
+            "--data",
+            "digits",
+            "--misclassified",
+            "w.png",
+            "--samples",
+            "./w.png",
+        ],
+        "--misclassified w.png and --samples ./w.png are the same file",
+    );
+    fails(
+        d,
+        &["tune", "--data", "d.csv", "--save-best", "alias.csv"],
+        "is the same file as the input --data d.csv",
+    );
+    fails(
+        d,
+        &["tune", "--data", "d.csv", "--plan", "sub/../d.csv"],
+        "--plan sub/../d.csv is the same file as the input --data d.csv",
+    );
+    fails(
+        d,
+        &[
+            "tune",
+            "--data",
+            "d.csv",
+            "--results",
+            "r.jsonl",
+            "--plot",
+            "r.jsonl",
+        ],
+        "--results r.jsonl and --plot r.jsonl are the same file",
+    );
+    fails(
+        d,
+        &["tune", "lr", "--data", "d.csv", "--plot", "alias.csv"],
+        "--plot alias.csv is the same file as the input --data d.csv",
+    );
     assert_eq!(files(d), before);
     assert_eq!(fs::read(d.join("d.csv")).unwrap(), csv);
     assert_eq!(fs::read(d.join("n.txt")).unwrap(), names);
@@ -223,6 +294,20 @@ fn every_command(d: &Path) -> Vec<(Vec<String>, Vec<&'static str>)> {
         d,
         &[
             "gpt", "train", "--data", &names, "--steps", "2", "--save", "g.json",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "digits",
+            "--arch",
+            "flatten linear(10)",
+            "--epochs",
+            "1",
+            "--save",
+            "cnn.json",
         ],
     );
     vec![
@@ -281,6 +366,59 @@ fn every_command(d: &Path) -> Vec<(Vec<String>, Vec<&'static str>)> {
                 "gpt", "sample", "--model", "g.json", "-n", "3000", "--seed", "1",
             ]),
             vec![],
+        ),
+        (
+            v(&[
+                "train",
+                "--data",
+                "digits",
+                "--arch",
+                "conv(2,3) relu flatten linear(10)",
+                "--epochs",
+                "2",
+                "--trace",
+                "-",
+                "--save",
+                "cnn2.json",
+                "--filters",
+                "filters.png",
+            ]),
+            vec!["cnn2.json", "filters.png"],
+        ),
+        (
+            v(&[
+                "predict",
+                "--model",
+                "cnn.json",
+                "--data",
+                "digits",
+                "--csv",
+                "--confusion",
+                "confusion.png",
+            ]),
+            vec!["confusion.png"],
+        ),
+        (
+            v(&[
+                "tune",
+                "--data",
+                "d.csv",
+                "--trials",
+                "2",
+                "--epochs",
+                "2",
+                "--save-best",
+                "best.json",
+                "--plot",
+                "tune.png",
+            ]),
+            vec!["best.json", "tune.png"],
+        ),
+        (
+            v(&[
+                "tune", "lr", "--data", "d.csv", "--steps", "40", "--plot", "lr.png",
+            ]),
+            vec!["lr.png"],
         ),
     ]
 }
@@ -763,6 +901,31 @@ fn help_texts_describe_k_classes_both_loops_and_the_new_flags() {
         assert!(help.contains(needle), "{needle:?} not in train --help");
     }
     assert!(!help.contains("its output layer is one linear neuron"));
+    let (help, _) = ok(dir.path(), &["--help"]);
+    assert!(
+        help.contains("Train a model (an MLP, or layers from --arch) on a CSV file, digits")
+            && help.contains("Score a data set (CSV, digits, MNIST or an image folder)"),
+        "{help}"
+    );
+    // clap prints each default once; a help text that also spells it out shows it twice
+    for args in [
+        &["train", "--help"][..],
+        &["tune", "--help"],
+        &["tune", "lr", "--help"],
+    ] {
+        let (help, _) = ok(dir.path(), args);
+        let mut option = String::new();
+        for line in help.lines().chain(["  --end"]) {
+            if line.trim_start().starts_with('-') {
+                assert!(
+                    option.matches("[default:").count() <= 1,
+                    "{args:?}: the default is given twice in {option}"
+                );
+                option.clear();
+            }
+            option.push_str(line);
+        }
+    }
     let (help, _) = ok(dir.path(), &["gpt", "train", "--help"]);
     assert!(help.contains("or a model saved by"), "{help}");
     assert!(help.contains("--max-memory <BYTES>"), "{help}");

@@ -66,6 +66,7 @@ struct Point {
 
 /// Runs `micrograd tune lr`.
 pub fn run(a: LrArgs) -> Result<()> {
+    crate::output::check_outputs(&[("--data", &a.data)], &[("--plot", &a.plot)])?;
     if !(a.lr_min > 0.0 && a.lr_min.is_finite() && a.lr_max.is_finite()) {
         bail!("--lr-min and --lr-max must be finite and > 0");
     }

@@ -45,22 +45,22 @@ pub struct Args {
     /// The data: CSV with a header, feature columns, then a `label` column.
     #[arg(long, value_name = "F.csv", required_unless_present_any = ["collect", "run_trial"])]
     data: Option<PathBuf>,
-    /// Learning rates [default: 1e-3..1e-1:log].
+    /// Learning rates.
     #[arg(long, value_name = "VALUES", default_value = "1e-3..1e-1:log")]
     lr: String,
-    /// Batch sizes; 0 = full batch [default: 32].
+    /// Batch sizes; 0 = full batch.
     #[arg(long, value_name = "VALUES", default_value = "32")]
     batch_size: String,
-    /// Hidden layer architectures, widths joined by `-`: 16-16,32 [default: 16-16].
+    /// Hidden layer architectures, widths joined by `-`: 16-16,32.
     #[arg(long, value_name = "A,B,...", default_value = "16-16")]
     hidden: String,
-    /// Weight decays [default: 0].
+    /// Weight decays.
     #[arg(long, value_name = "VALUES", default_value = "0")]
     weight_decay: String,
-    /// Dropout probabilities, in [0, 1) [default: 0].
+    /// Dropout probabilities, in [0, 1).
     #[arg(long, value_name = "VALUES", default_value = "0")]
     dropout: String,
-    /// Optimizers: sgd, momentum, nesterov, adam, adamw [default: adam].
+    /// Optimizers: sgd, momentum, nesterov, adam, adamw.
     #[arg(
         long,
         value_name = "NAMES",
@@ -172,6 +172,7 @@ pub fn run(mut a: Args) -> Result<()> {
     if let Some(TuneCommand::Lr(lr)) = a.command.take() {
         return lr_finder::run(lr);
     }
+    check_paths(&a)?;
     if let Some(dir) = &a.collect {
         let results = plan::collect(dir, a.plan.as_deref())?;
         return report(&a, &results, None);
@@ -231,6 +232,27 @@ pub fn run(mut a: Args) -> Result<()> {
     }
     let results = sweep.run(&trials, jobs)?;
     report(&a, &results, Some(&sweep))
+}
+
+/// Refuses, before any work, an output that cannot be written or that is an input (`--data`, or
+/// `--plan` when it is read) or another output. `--plan` is an output unless `--collect` or
+/// `--run-trial` reads it.
+fn check_paths(a: &Args) -> Result<()> {
+    let reads_plan = a.collect.is_some() || a.run_trial.is_some();
+    let mut inputs = Vec::new();
+    if let Some(data) = &a.data {
+        inputs.push(("--data", data.as_path()));
+    }
+    let mut outputs = vec![
+        ("--results", &a.results),
+        ("--plot", &a.plot),
+        ("--save-best", &a.save_best),
+    ];
+    match (&a.plan, reads_plan) {
+        (Some(plan), true) => inputs.push(("--plan", plan.as_path())),
+        _ => outputs.push(("--plan", &a.plan)),
+    }
+    crate::output::check_outputs(&inputs, &outputs)
 }
 
 /// The outputs of a sweep: the table, `--results`, `--plot` and (in one process) `--save-best`.
