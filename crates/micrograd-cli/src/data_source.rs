@@ -104,7 +104,7 @@ pub struct DataArgs {
 
 /// Reads `28x28` (or `28×28`) as (width, height), each 1 to 4096.
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let err = || format!("`{s}`: expected WIDTHxHEIGHT, like 28x28");
+    let err = || format!("`{s}`: expected WIDTHxHEIGHT, each from 1 to 4096 pixels, like 28x28");
     let (w, h) = s.split_once(['x', 'X', '×']).ok_or_else(err)?;
     let n = |t: &str| {
         t.trim()

@@ -341,6 +341,20 @@ fn image_folders_train_and_corrupt_or_odd_sized_files_are_errors() {
     let mut resized = train.to_vec();
     resized.extend(["--resize", "6x6"]);
     ok(d, &resized);
+    // a size out of range is a usage error that gives the range
+    for size in ["0x6", "6x5000", "6by6"] {
+        let mut bad = train.to_vec();
+        bad.extend(["--resize", size]);
+        let out = run(d, &bad);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "`{size}`: expected WIDTHxHEIGHT, each from 1 to 4096 pixels"
+            )),
+            "{err}"
+        );
+    }
 }
 
 #[test]
