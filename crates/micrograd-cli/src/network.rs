@@ -108,17 +108,21 @@ impl Network {
 /// an MLP file has no `format`)
 /// with its preprocessing, naming the file in errors.
 pub fn load(path: &Path) -> Result<Saved> {
-    let text = read_text(path)?;
+    parse(&read_text(path)?, path)
+}
+
+/// Reads a model file's text (see [`load`]); `path` names the file in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Saved> {
     let bad = || format!("{}: not a valid model file", path.display());
-    let preprocess = Preprocess::from_model_json(&text).with_context(bad)?;
+    let preprocess = Preprocess::from_model_json(text).with_context(bad)?;
     // `from_model_json` above has checked that the text is a JSON object.
-    let format = serde_json::from_str::<serde_json::Value>(&text)
+    let format = serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .and_then(|v| v.get("format").and_then(|f| f.as_str().map(str::to_owned)));
     let network = if format.as_deref() == Some("micrograd-sequential") {
-        Network::Sequential(Sequential::from_json(&text).with_context(bad)?)
+        Network::Sequential(Sequential::from_json(text).with_context(bad)?)
     } else {
-        Network::Mlp(MLP::from_json(&text).with_context(bad)?)
+        Network::Mlp(MLP::from_json(text).with_context(bad)?)
     };
     if let Some(p) = &preprocess {
         if p.n_features() != network.input_len() {
