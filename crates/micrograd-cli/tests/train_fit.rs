@@ -101,6 +101,31 @@ fn data_gen_writes_k_class_csv_deterministically() {
 }
 
 #[test]
+fn data_gen_xor_labels_the_quadrants_and_matches_the_library() {
+    let (dir, path) = with_data("xor", "41", "2", "0");
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "x0,x1,label");
+    assert_eq!(lines.len(), 42);
+    let mut counts = [0; 2];
+    for l in &lines[1..] {
+        let cells: Vec<&str> = l.split(',').collect();
+        let (x, y): (f64, f64) = (cells[0].parse().unwrap(), cells[1].parse().unwrap());
+        let label: usize = cells[2].parse().unwrap();
+        assert_eq!(label, usize::from(x * y > 0.0), "{l}");
+        assert!(x.abs() <= 1.0 && y.abs() <= 1.0, "{l}");
+        counts[label] += 1;
+    }
+    assert_eq!(counts, [21, 20]);
+    let lib = micrograd::data::xor(41, 0.0, 3);
+    for ((x, label), line) in lib.iter().zip(&lines[1..]) {
+        assert_eq!(*line, format!("{:?},{:?},{label}", x[0], x[1]));
+    }
+    let (ok, help, _) = run(dir.path(), &["data", "gen", "--help"]);
+    assert!(ok && help.contains("spirals or xor"), "{help}");
+}
+
+#[test]
 fn data_gen_refuses_bad_arguments_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for (args, msg) in [
@@ -119,6 +144,11 @@ fn data_gen_refuses_bad_arguments_and_writes_nothing() {
         (vec!["circles", "--n", "1"], "at least one point per class"),
         (vec!["rings"], "unknown data set `rings`"),
         (vec!["blobs", "--classes", "1"], "at least 2 classes"),
+        (vec!["xor", "--classes", "4"], "xor has exactly 2 classes"),
+        (
+            vec!["xor", "--noise", "nan"],
+            "noise must be a finite number in [0, 1e300]",
+        ),
     ] {
         let mut a = vec!["data", "gen"];
         a.extend(args);

@@ -5,8 +5,8 @@
 // SITE_DIR (default: target/site at the workspace root) is a site written by `cargo xtask site`; the
 // script serves it with `cargo xtask serve` on 127.0.0.1 (any free port), then checks the lecture
 // neuron's gradients from a URL, steps its backward pass to the end, shows a parse error with its
-// column, falls back from a corrupt hash, stops a diverging run with a message, and trains moons to
-// 95% test accuracy. Any error in the page's console fails the run.
+// column, falls back from a corrupt hash, stops a diverging run with a message, trains moons to 95%
+// and xor to 90% test accuracy, and trains microgpt. Any error in the page's console fails the run.
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
@@ -190,7 +190,38 @@ async function main() {
     const values = await page.locator("#graph g.record").count();
     check(values > 100, `the network's graph at a point has ${values} values`);
 
-    // 8. The GPT tab: microgpt on names learns in the page.
+    // 8. xor (the library's generator: the quadrants, by the sign of x·y): points of both classes on
+    // the right sides of the axes, and it trains to 90% test accuracy with the feature xy.
+    await page.goto(url + "#view=train&data=xor&feat=x,y,xy");
+    await page.reload();
+    await page.waitForSelector('[data-testid="accuracy"]');
+    const quadrants = await page.evaluate(() => {
+      const out = { blue: 0, orange: 0, right: 0 };
+      for (const c of document.querySelectorAll("#points-svg circle")) {
+        const blue = c.getAttribute("fill") === "#0877bd";
+        out[blue ? "blue" : "orange"]++;
+        // the square is 360 px wide, centred on 180: class 1 (blue) where x·y > 0
+        const xy = (Number(c.getAttribute("cx")) - 180) * (180 - Number(c.getAttribute("cy")));
+        if ((xy > 0) === blue) out.right++;
+      }
+      return out;
+    });
+    const shown = quadrants.blue + quadrants.orange;
+    check(quadrants.blue > 0 && quadrants.orange > 0 && quadrants.right >= 0.9 * shown,
+      `xor shows both classes in their quadrants (${JSON.stringify(quadrants)})`);
+    await page.locator('button[data-testid="play"]').click();
+    let xacc = 0;
+    const xdeadline = Date.now() + 60000;
+    while (Date.now() < xdeadline) {
+      xacc = Number(await text(page, '[data-testid="accuracy"]'));
+      if (xacc >= 90) break;
+      await page.waitForTimeout(250);
+    }
+    await page.locator('[data-testid="pause"]').click();
+    const xstep = Number(await text(page, 'output[data-testid="step"]'));
+    check(xacc >= 90, `xor trains to ${xacc}% test accuracy with x, y, xy (step ${xstep})`);
+
+    // 9. The GPT tab: microgpt on names learns in the page.
     await page.goto(url + "#view=gpt");
     await page.reload();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="gpt-samples"] li').length > 0, null, { timeout: 30000 });

@@ -1,4 +1,4 @@
-//! `micrograd data gen moons|circles|blobs|spirals`: writes a toy data set as CSV (`x0,x1,label`,
+//! `micrograd data gen moons|circles|blobs|spirals|xor`: writes a toy data set as CSV (`x0,x1,label`,
 //! labels `0..k-1`, numbers in shortest round-trip form so reading the file back gives the same
 //! doubles).
 
@@ -17,7 +17,7 @@ pub enum Command {
 /// Arguments of `micrograd data gen`.
 #[derive(clap::Args)]
 pub struct GenArgs {
-    /// The shape: moons, circles, blobs or spirals.
+    /// The shape: moons, circles, blobs, spirals or xor (the four quadrants, by the sign of x·y).
     shape: Shape,
     /// Number of points (split as evenly as possible between the classes).
     #[arg(long, default_value_t = 200, allow_negative_numbers = true)]
@@ -25,7 +25,7 @@ pub struct GenArgs {
     /// Standard deviation of the Gaussian noise added to each coordinate.
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     noise: f64,
-    /// Number of classes (moons: 2 only).
+    /// Number of classes (moons and xor: 2 only).
     #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
     classes: usize,
     /// Random seed.

@@ -1,5 +1,5 @@
 //! Data sets: a small [`Dataset`] type (feature rows and class labels `0..k`) and seeded generators for
-//! the classic 2-D toy problems: [`moons`], [`circles`], [`blobs`] and [`spirals`].
+//! the classic 2-D toy problems: [`moons`], [`circles`], [`blobs`], [`spirals`] and [`xor`].
 //!
 //! ```
 //! use micrograd::data::{moons, Shape};
@@ -25,7 +25,7 @@ use std::str::FromStr;
 
 mod generators;
 
-pub use generators::{blobs, circles, moons, spirals, MAX_NOISE};
+pub use generators::{blobs, circles, moons, spirals, xor, MAX_NOISE, XOR_MARGIN};
 
 /// A labelled data set: `len()` rows of `n_features()` numbers, each with a class label in
 /// `0..n_classes()`.
@@ -377,11 +377,19 @@ pub enum Shape {
     Blobs,
     /// `k` interleaved spiral arms ([`spirals`]).
     Spirals,
+    /// The four quadrants, labelled by the sign of `x·y` ([`xor`]); 2 classes only.
+    Xor,
 }
 
 impl Shape {
     /// All shapes, in documentation order.
-    pub const ALL: [Shape; 4] = [Shape::Moons, Shape::Circles, Shape::Blobs, Shape::Spirals];
+    pub const ALL: [Shape; 5] = [
+        Shape::Moons,
+        Shape::Circles,
+        Shape::Blobs,
+        Shape::Spirals,
+        Shape::Xor,
+    ];
 
     /// The lowercase name.
     pub fn name(self) -> &'static str {
@@ -390,13 +398,14 @@ impl Shape {
             Shape::Circles => "circles",
             Shape::Blobs => "blobs",
             Shape::Spirals => "spirals",
+            Shape::Xor => "xor",
         }
     }
 
     /// Generates `n` points of `classes` classes with Gaussian `noise`, from `seed`.
     ///
     /// # Errors
-    /// `n < classes`, `classes < 2`, `classes != 2` for moons, or a `noise` that is negative, not
+    /// `n < classes`, `classes < 2`, `classes != 2` for moons or xor, or a `noise` that is negative, not
     /// finite, or above [`MAX_NOISE`].
     pub fn generate(
         self,
@@ -417,9 +426,9 @@ impl Shape {
                 "need at least 2 classes, got {classes}"
             )));
         }
-        if self == Shape::Moons && classes != 2 {
+        if matches!(self, Shape::Moons | Shape::Xor) && classes != 2 {
             return Err(DataError::new(format!(
-                "moons has exactly 2 classes, got {classes}"
+                "{self} has exactly 2 classes, got {classes}"
             )));
         }
         if n < classes {
@@ -432,6 +441,7 @@ impl Shape {
             Shape::Circles => circles(n, classes, noise, seed),
             Shape::Blobs => blobs(n, classes, noise, seed),
             Shape::Spirals => spirals(n, classes, noise, seed),
+            Shape::Xor => xor(n, noise, seed),
         })
     }
 }
@@ -450,7 +460,7 @@ impl FromStr for Shape {
             .into_iter()
             .find(|sh| sh.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unknown data set `{s}` (expected moons, circles, blobs or spirals)")
+                format!("unknown data set `{s}` (expected moons, circles, blobs, spirals or xor)")
             })
     }
 }
