@@ -28,7 +28,7 @@ enum Command {
     Predict(cmd::predict::Args),
     /// Differentiate an expression: `micrograd grad "x*y + 1" x=2 y=3`.
     Grad(cmd::grad::Args),
-    /// Data sets: generate moons, circles, blobs, spirals.
+    /// Data sets: generate moons, circles, blobs, spirals, xor.
     #[command(subcommand)]
     Data(cmd::data::Command),
     /// microgpt: train a tiny GPT on names, sample from it.
