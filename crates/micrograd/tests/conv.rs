@@ -101,6 +101,34 @@ fn conv2d_matches_torch() {
     }
 }
 
+/// A padding larger than the kernel (PyTorch allows it for convolutions): windows wholly in the
+/// padding give the bias alone. Hand-derived: a 1×1 kernel w = 2, bias 0.5, padding 2 on a 2×2
+/// input, stride 1, gives 6×6 outputs, 2·x + 0.5 in the middle four and 0.5 elsewhere; with every
+/// output's upstream gradient 1, dL/dw = Σx = 10, dL/db = 36, dL/dx = 2 each.
+#[test]
+fn padding_wider_than_the_kernel_gives_the_bias_outside_the_input() {
+    let conv = Conv2d::from_weights(1, 1, 1, 1, 2, &[2.0], &[0.5]).unwrap();
+    assert_eq!(
+        conv.output_shape(Chw::new(1, 2, 2)).unwrap(),
+        Chw::new(1, 6, 6)
+    );
+    let x = values(&[1.0, 2.0, 3.0, 4.0]);
+    let y = conv.forward(&x, 2, 2);
+    let mut want = vec![0.5; 36];
+    for (i, v) in [(14, 2.5), (15, 4.5), (20, 6.5), (21, 8.5)] {
+        want[i] = v;
+    }
+    assert_eq!(datas(&y), want);
+    weighted_sum(&y, &[1.0; 36]).backward();
+    assert_eq!(grads(conv.weight()), [10.0]);
+    assert_eq!(grads(conv.bias()), [36.0]);
+    assert_eq!(grads(&x), [2.0; 4]);
+    // and with a stride that lands windows on both sides of the input
+    let conv = Conv2d::from_weights(1, 1, 1, 3, 2, &[2.0], &[0.5]).unwrap();
+    let y = conv.forward(&values(&[1.0, 2.0, 3.0, 4.0]), 2, 2);
+    assert_eq!(datas(&y), [0.5, 0.5, 0.5, 8.5]);
+}
+
 #[test]
 fn pooling_matches_torch() {
     let fx = fixture();

@@ -247,7 +247,9 @@ impl Conv2d {
                     let (j0, j1) = taps(ox * s, p, k, width);
                     ws.clear();
                     xs.clear();
-                    for c in 0..self.in_channels {
+                    // A window wholly in the padding (padding > kernel allows it) reads nothing:
+                    // its output is the bias alone.
+                    for c in (0..self.in_channels).filter(|_| j0 < j1) {
                         for i in i0..i1 {
                             let iy = oy * s + i - p;
                             let wrow = (c * k + i) * k;
