@@ -71,6 +71,19 @@ fn errors_name_the_field() {
     let mut w = v;
     w["input"] = serde_json::json!([2, 6]);
     assert_eq!(path(&w.to_string()).path(), Some("input"));
+    // A file of a few hundred bytes announcing a vast input: refused before anything is
+    // allocated for it (found by the model_file fuzz target, which then aborted on a 1.5 PB
+    // allocation).
+    let tiny = r#"{"format": "micrograd-sequential", "input": [1, 8, 8706091128006],
+        "architecture": "conv(3,3) relu maxpool(2) flatten linear(5)",
+        "layers": [{"layer": "conv(3,3)", "weight": [], "bias": []}]}"#;
+    let e = path(tiny);
+    assert_eq!(e.path(), Some("architecture"));
+    assert!(
+        e.to_string().contains("layer 5 (linear(5))")
+            && e.to_string().contains("(the file's layers hold 0 numbers)"),
+        "{e}"
+    );
     assert!(matches!(
         path("{\"format\": "),
         micrograd::nn::ModelError::Syntax { .. }

@@ -106,12 +106,38 @@ impl Sequential {
         };
         let arch = Architecture::parse(arch_text)
             .map_err(|e| ModelError::field("architecture", e.to_string()))?;
+        let entries = array(get(top, "", "layers")?, "layers")?;
+        // The model has as many parameters as the file has numbers in its layers; a budget of 16
+        // times that (and 65,536 more) is checked before any is allocated, so that a few bytes
+        // announcing a vast `input` are an error, not a huge allocation, while a file that is only
+        // a little off still gets the precise error of the layer below.
+        let held: usize = entries
+            .iter()
+            .filter_map(|e| match e {
+                Json::Object(o) => Some(o),
+                _ => None,
+            })
+            .flat_map(|o| ["weight", "bias"].map(|k| o.get(k)))
+            .map(|v| match v {
+                Some(Json::Array(xs)) => xs.len(),
+                _ => 0,
+            })
+            .sum();
         // The weights are overwritten below; the generator only fills them meanwhile.
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
         let model = arch
-            .build(input, Init::Uniform, &mut rng)
-            .map_err(|e| ModelError::field("architecture", e.to_string()))?;
-        let entries = array(get(top, "", "layers")?, "layers")?;
+            .build_within(
+                input,
+                Init::Uniform,
+                &mut rng,
+                held.saturating_mul(16) + (1 << 16),
+            )
+            .map_err(|e| {
+                ModelError::field(
+                    "architecture",
+                    format!("{e} (the file's layers hold {held} numbers)"),
+                )
+            })?;
         if entries.len() != model.layers().len() {
             return Err(ModelError::field(
                 "layers",

@@ -100,6 +100,26 @@ impl LayerSpec {
         }
     }
 
+    /// The number of parameters this layer has for an input of shape `input`: a convolution's
+    /// `out·(channels·k² + 1)`, a linear layer's `out·(inputs + 1)`, 0 for the others; `None` if
+    /// it does not fit a `usize`.
+    fn parameters(self, input: Chw) -> Option<usize> {
+        match self {
+            LayerSpec::Conv { out, kernel, .. } => input
+                .channels
+                .checked_mul(kernel.checked_mul(kernel)?)?
+                .checked_add(1)?
+                .checked_mul(out),
+            LayerSpec::Linear { out } => input
+                .channels
+                .checked_mul(input.height)?
+                .checked_mul(input.width)?
+                .checked_add(1)?
+                .checked_mul(out),
+            _ => Some(0),
+        }
+    }
+
     /// The layer for an input of shape `input`, weights drawn by `init` (before the shape is
     /// checked, so a failing architecture still draws the same numbers as far as it gets).
     fn build(self, input: Chw, init: Init, rng: &mut impl Rng) -> AnyLayer {
@@ -266,9 +286,51 @@ impl Architecture {
         init: Init,
         rng: &mut impl Rng,
     ) -> Result<Sequential, ArchError> {
+        self.build_within(input, init, rng, usize::MAX)
+    }
+
+    /// [`Architecture::build`], refusing before it allocates them more than `max_parameters`
+    /// parameters in all: a reader of a model file passes the number of weights the file holds, so
+    /// that a file of a few bytes announcing a vast input cannot make it allocate terabytes.
+    ///
+    /// # Errors
+    /// Those of [`Architecture::build`], and the first layer that would take the total past
+    /// `max_parameters`, with its column.
+    ///
+    /// ```
+    /// use micrograd::nn::{Architecture, Chw, Init};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    /// let arch: Architecture = "flatten linear(10)".parse().unwrap();
+    /// assert!(arch.build_within(Chw::new(1, 8, 8), Init::Kaiming, &mut rng, 650).is_ok());
+    /// let e = arch.build_within(Chw::new(1, 8, 8), Init::Kaiming, &mut rng, 649).unwrap_err();
+    /// assert_eq!(e.column, 9);
+    /// assert!(e.message.contains("650 parameters"), "{e}");
+    /// ```
+    pub fn build_within(
+        &self,
+        input: Chw,
+        init: Init,
+        rng: &mut impl Rng,
+        max_parameters: usize,
+    ) -> Result<Sequential, ArchError> {
         let mut layers = Vec::with_capacity(self.layers.len());
         let mut shape = input;
+        let mut total = 0usize;
         for (i, spec) in self.layers.iter().enumerate() {
+            total = match spec.parameters(shape).and_then(|n| n.checked_add(total)) {
+                Some(n) if n <= max_parameters => n,
+                n => {
+                    return Err(ArchError {
+                        column: self.columns[i],
+                        message: format!(
+                            "layer {} ({spec}) on a {shape} input takes the model to {} parameters, more than the {max_parameters} allowed",
+                            i + 1,
+                            n.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+                        ),
+                    })
+                }
+            };
             let layer = spec.build(shape, init, rng);
             shape = layer.output_shape(shape).map_err(|e| ArchError {
                 column: self.columns[i],
