@@ -119,11 +119,6 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, LoadError> {
     })
 }
 
-fn read(path: &Path) -> Result<IdxArray, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, &e))?;
-    parse_idx(&bytes, path)
-}
-
 /// Reads an IDX image file (`n × rows × cols` bytes) and its label file (`n` bytes) as images of
 /// shape `1 × rows × cols`, pixels `v / 255`. The classes are `0..=max label`, named by number.
 ///
@@ -139,8 +134,36 @@ fn load_with_classes(
     labels: &Path,
     classes: Option<usize>,
 ) -> Result<ImageDataset, LoadError> {
-    let im = read(images)?;
-    let lb = read(labels)?;
+    let im = std::fs::read(images).map_err(|e| LoadError::io(images, &e))?;
+    let lb = std::fs::read(labels).map_err(|e| LoadError::io(labels, &e))?;
+    parse_idx_pair((&im, images), (&lb, labels), classes)
+}
+
+/// [`load_idx`] (with `classes: None`) or [`load_mnist`] (with `Some(10)`) on the bytes of an image
+/// file and a label file, each with the path that names it in errors: with `Some(k)`, the classes
+/// are `0..k` and a label of `k` or more is an error.
+///
+/// # Errors
+/// What [`load_idx`] rejects, a label out of `0..k`, and `Some(0)` (no classes).
+///
+/// ```
+/// use micrograd::datasets::parse_idx_pair;
+/// let images = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 255];
+/// let labels = [0, 0, 8, 1, 0, 0, 0, 2, 1, 0];
+/// let d = parse_idx_pair((&images, "im".as_ref()), (&labels, "lb".as_ref()), None).unwrap();
+/// assert_eq!((d.len(), d.image(1), d.data().labels()), (2, &[1.0][..], &[1, 0][..]));
+/// ```
+pub fn parse_idx_pair(
+    images: (&[u8], &Path),
+    labels: (&[u8], &Path),
+    classes: Option<usize>,
+) -> Result<ImageDataset, LoadError> {
+    let ((im, images), (lb, labels)) = (images, labels);
+    if classes == Some(0) {
+        return Err(LoadError::new(labels, "no classes (asked for 0)"));
+    }
+    let im = parse_idx(im, images)?;
+    let lb = parse_idx(lb, labels)?;
     let [n, rows, cols] = im.dims[..] else {
         return Err(LoadError::at(
             images,
@@ -257,4 +280,47 @@ pub fn load_mnist(dir: &Path, split: MnistSplit) -> Result<ImageDataset, LoadErr
     let images = find("images", 3)?;
     let labels = find("labels", 1)?;
     load_with_classes(&images, &labels, Some(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> &Path {
+        Path::new(s)
+    }
+
+    #[test]
+    fn a_huge_header_on_few_bytes_is_truncated_not_allocated() {
+        let mut b = vec![0, 0, 8, 2];
+        for _ in 0..2 {
+            b.extend_from_slice(&u32::MAX.to_be_bytes());
+        }
+        let err = parse_idx(&b, p("im")).unwrap_err();
+        assert!(
+            err.message.starts_with("truncated: the header announces"),
+            "{err}"
+        );
+        // 255 dimensions of 2^32 - 1 overflow
+        let mut b = vec![0, 0, 8, 255];
+        b.extend(std::iter::repeat_n(0xff, 4 * 255));
+        let err = parse_idx(&b, p("im")).unwrap_err();
+        assert!(err.message.ends_with("overflow"), "{err}");
+    }
+
+    #[test]
+    fn zero_classes_is_an_error_not_a_panic() {
+        let images = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 9];
+        let labels = [0, 0, 8, 1, 0, 0, 0, 1, 0];
+        let err = parse_idx_pair((&images, p("im")), (&labels, p("lb")), Some(0)).unwrap_err();
+        assert_eq!(err.to_string(), "lb: no classes (asked for 0)");
+        let labels = [0, 0, 8, 1, 0, 0, 0, 1, 1];
+        let err = parse_idx_pair((&images, p("im")), (&labels, p("lb")), Some(1)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "lb: label 0: 1 is not one of the 1 classes 0..0"
+        );
+        let d = parse_idx_pair((&images, p("im")), (&labels, p("lb")), Some(2)).unwrap();
+        assert_eq!((d.data().n_classes(), d.image(0)), (2, &[9.0 / 255.0][..]));
+    }
 }

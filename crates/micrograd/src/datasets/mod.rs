@@ -26,8 +26,8 @@ mod idx;
 
 pub use digits::{digits, DIGITS_CITATION};
 #[cfg(feature = "image")]
-pub use folder::{load_image_folder, FolderOptions};
-pub use idx::{load_idx, load_mnist, parse_idx, IdxArray, MnistSplit};
+pub use folder::{decode_image, load_image_folder, FolderOptions, MAX_IMAGE_PIXELS};
+pub use idx::{load_idx, load_mnist, parse_idx, parse_idx_pair, IdxArray, MnistSplit};
 
 /// A labelled set of images of one shape: a [`Dataset`] whose every row is an image's pixels, flat
 /// CHW (`shape.len()` numbers), plus the name of every class.

@@ -7,6 +7,7 @@
 
 use super::{
     Activation, AnyLayer, AvgPool2d, Chw, Conv2d, Flatten, Init, Linear, MaxPool2d, Sequential,
+    ShapeError,
 };
 use parser::Parser;
 use rand::Rng;
@@ -279,7 +280,8 @@ impl Architecture {
     ///
     /// # Errors
     /// The first layer whose input does not fit it, with its column, e.g. `column 22: layer 3
-    /// (maxpool(2)): the 2×2 window does not fit the 1×1 input (...)`.
+    /// (maxpool(2)): the 2×2 window does not fit the 1×1 input (...)`, or whose output has more
+    /// values than a `usize` counts (padding grows the maps).
     pub fn build(
         &self,
         input: Chw,
@@ -314,6 +316,12 @@ impl Architecture {
         rng: &mut impl Rng,
         max_parameters: usize,
     ) -> Result<Sequential, ArchError> {
+        if values(input).is_none() {
+            return Err(ArchError {
+                column: 1,
+                message: format!("the input shape {input} has too many values to count"),
+            });
+        }
         let mut layers = Vec::with_capacity(self.layers.len());
         let mut shape = input;
         let mut total = 0usize;
@@ -332,10 +340,25 @@ impl Architecture {
                 }
             };
             let layer = spec.build(shape, init, rng);
-            shape = layer.output_shape(shape).map_err(|e| ArchError {
+            let next = layer.output_shape(shape).map_err(|e| ArchError {
                 column: self.columns[i],
                 message: e.at(i).to_string(),
             })?;
+            // Padding grows the maps without weights, so an output can have more values than a
+            // `usize` counts (`Chw::len` would overflow in the next layer) while the parameter
+            // bound stays small.
+            if values(next).is_none() {
+                let e = ShapeError::new(
+                    spec.to_string(),
+                    shape,
+                    format!("the output {next} has too many values to count"),
+                );
+                return Err(ArchError {
+                    column: self.columns[i],
+                    message: e.at(i).to_string(),
+                });
+            }
+            shape = next;
             layers.push(layer);
         }
         Sequential::new(input, layers).map_err(|e| ArchError {
@@ -343,6 +366,14 @@ impl Architecture {
             message: e.to_string(),
         })
     }
+}
+
+/// `shape.len()`, or `None` if it overflows.
+fn values(shape: Chw) -> Option<usize> {
+    shape
+        .channels
+        .checked_mul(shape.height)?
+        .checked_mul(shape.width)
 }
 
 impl FromStr for Architecture {
@@ -414,5 +445,38 @@ fn describe(spec: LayerSpec) -> String {
         LayerSpec::Flatten => "flatten".into(),
         LayerSpec::Activation(Activation::Linear) => "identity".into(),
         LayerSpec::Activation(a) => a.name().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// Found while writing the `arch` fuzz target (by hand, then confirmed with it): twelve
+    /// paddings of 2^20 make 8×8 maps about 25 million wide with 24 parameters, and 90,000
+    /// channels of that overflowed `Chw::len` in the next layer (a panic in debug builds, a wrong
+    /// shape in release ones).
+    #[test]
+    fn an_output_too_large_to_count_is_an_error_at_its_layer() {
+        let text = ["conv(1,1,pad=1048576)"; 12].join(" ") + " conv(90000,1) flatten";
+        let arch: Architecture = text.parse().unwrap();
+        let input = Chw::new(1, 8, 8);
+        assert!(arch.parameter_bound(input) < 200_000);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let err = arch.build(input, Init::Kaiming, &mut rng).unwrap_err();
+        assert_eq!(err.column, arch.columns()[12]);
+        assert!(
+            err.message
+                .starts_with("layer 13 (conv(90000,1)): the output 90000×")
+                && err.message.ends_with("has too many values to count"),
+            "{err}"
+        );
+        let huge = Chw::new(usize::MAX, 2, 1);
+        let err = "relu"
+            .parse::<Architecture>()
+            .unwrap()
+            .build(huge, Init::Kaiming, &mut rng);
+        assert_eq!(err.unwrap_err().column, 1);
     }
 }
