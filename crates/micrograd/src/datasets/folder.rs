@@ -44,8 +44,8 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 ///
 /// # Errors
 /// `dir` unreadable or without class folders, a class folder without images, a file that does not
-/// decode or is too large ([`decode_image`], naming it), or, without [`FolderOptions::resize`], an image whose size differs from the
-/// first one's (naming both files and sizes).
+/// decode or is too large ([`decode_image`], naming it), or, without [`FolderOptions::resize`], an
+/// image whose size differs from the first one's (naming both files and sizes).
 pub fn load_image_folder(dir: &Path, options: &FolderOptions) -> Result<ImageDataset, LoadError> {
     let classes: Vec<PathBuf> = sorted_entries(dir)?
         .into_iter()
