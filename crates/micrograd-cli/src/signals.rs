@@ -2,7 +2,7 @@
 //!
 //! Outside training, a signal removes the temporary files of outputs being written and exits with code
 //! 130 at once. While a command trains ([`checkpoint_on_signal`]), the first signal only asks the
-//! training loop to stop at the end of the current step (or epoch); the command then saves what
+//! training loop to stop at the end of the current step; the command then saves what
 //! `--save` and `--trace` asked for as a checkpoint, says so, and exits with code 130. A second signal
 //! exits at once (temporary files removed).
 
@@ -45,4 +45,10 @@ pub fn checkpoint_on_signal() {
 /// Whether a signal asked training to stop.
 pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
+}
+
+/// The flag a signal sets (after [`checkpoint_on_signal`]), for a library loop that checks it
+/// before every step ([`micrograd::train::fit_until`]).
+pub fn stop_flag() -> &'static AtomicBool {
+    &STOP
 }

@@ -567,7 +567,7 @@ fn sigint_saves_a_checkpoint_that_training_resumes_from() {
         ],
     );
 
-    // the general loop: stops at the end of an epoch
+    // the general loop, between epochs
     let (code, err) = interrupt(
         d,
         &[
@@ -598,6 +598,55 @@ fn sigint_saves_a_checkpoint_that_training_resumes_from() {
     .unwrap();
     assert_eq!(first["epoch"], 1);
     no_temporaries(d);
+
+    // the general loop in the middle of a long epoch (1,797 steps of one digit each, seconds): it stops at
+    // the end of the current step, not of the epoch, and the checkpoint resumes
+    let (code, err) = interrupt(
+        d,
+        &[
+            "train",
+            "--data",
+            "digits",
+            "--arch",
+            "conv(32,3,pad=1) relu flatten linear(10)",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "1",
+            "--save",
+            "e.json",
+            "--trace",
+            "e.jsonl",
+        ],
+        "loss ce",
+    );
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.contains("interrupted: ") && err.contains("steps into epoch 1, no epoch finished"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a checkpoint after 0 of 3 epochs and ")
+            && err.contains(" steps into epoch 1)"),
+        "{err}"
+    );
+    let saved = fs::read_to_string(d.join("e.json")).unwrap();
+    assert!(micrograd::nn::Sequential::from_json(&saved).is_ok());
+    assert_eq!(fs::read_to_string(d.join("e.jsonl")).unwrap(), "");
+    no_temporaries(d);
+    let (_, err) = ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "digits",
+            "--model-init",
+            "e.json",
+            "--epochs",
+            "1",
+        ],
+    );
+    assert!(err.contains("done: 1 epochs"), "{err}");
 
     // gpt train: a saved model is accepted as --init
     let names = fixture("names.txt");

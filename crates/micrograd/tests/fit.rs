@@ -5,11 +5,12 @@ use micrograd::data::{blobs, spirals, Dataset};
 use micrograd::nn::{Activation, Dropout, LayerWeights, MlpWeights, Module, NeuronWeights, MLP};
 use micrograd::optim::{Schedule, Span};
 use micrograd::train::{
-    evaluate, fit, shuffled_batches, split_indices, EarlyStopping, FitConfig, LossKind,
+    evaluate, fit, fit_until, shuffled_batches, split_indices, EarlyStopping, FitConfig, LossKind,
     OptimizerKind, TrainError,
 };
 use micrograd::{Tape, Value};
 use rand::SeedableRng;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `s = w·x + b`, one input, one linear output.
 fn line(w: f64, b: f64) -> MLP {
@@ -81,6 +82,49 @@ fn mini_batches_of_one_are_sequential_sgd_steps_in_the_shuffled_order() {
     }
     let p: Vec<f64> = model.parameters().iter().map(|p| p.data()).collect();
     assert!(close(p[0], w) && close(p[1], b), "{p:?} vs {w} {b}");
+}
+
+/// `stop` is read before every step: set before training, no step runs; set after epoch 2, the
+/// model is bit for bit the one two epochs of `fit` give, and the report counts 2 epochs' steps.
+#[test]
+fn a_stop_flag_ends_training_before_the_next_step() {
+    let data = blobs(30, 2, 0.5, 3);
+    let config = FitConfig {
+        epochs: 10,
+        batch_size: 4,
+        ..FitConfig::default()
+    };
+    let bits =
+        |m: &MLP| -> Vec<u64> { m.parameters().iter().map(|p| p.data().to_bits()).collect() };
+    let model = MLP::seeded(2, &[4, 1], 5);
+    let before = bits(&model);
+    let report = fit_until(&model, &data, &config, &AtomicBool::new(true), |_| {}).unwrap();
+    assert_eq!((report.epochs.len(), report.steps), (0, 0));
+    assert_eq!(bits(&model), before);
+
+    let stop = AtomicBool::new(false);
+    let report = fit_until(&model, &data, &config, &stop, |r| {
+        if r.epoch == 1 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    })
+    .unwrap();
+    // 30 examples in batches of 4: 8 steps an epoch
+    assert_eq!((report.epochs.len(), report.steps), (2, 16));
+    assert_eq!(report.epochs[1].steps, 16);
+    let two = MLP::seeded(2, &[4, 1], 5);
+    let full = fit(
+        &two,
+        &data,
+        &FitConfig {
+            epochs: 2,
+            ..config
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(full.steps, 16);
+    assert_eq!(bits(&model), bits(&two));
 }
 
 #[test]

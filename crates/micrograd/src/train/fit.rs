@@ -14,7 +14,7 @@ use crate::nn::{Dropout, Model, Replicate};
 use crate::optim::clip_grad_norm;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 /// What one epoch of [`fit`] measured, after its last update, with dropout off.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EpochRecord {
@@ -45,6 +45,10 @@ pub struct FitReport {
     pub stopped_early: bool,
     /// The number of training and validation examples.
     pub sizes: (usize, usize),
+    /// The update steps run in all. More than the last record's [`EpochRecord::steps`] when
+    /// [`fit_until`]'s `stop` ended training in the middle of an epoch: the model then holds the
+    /// parameters after the last of them, and that unfinished epoch has no record.
+    pub steps: usize,
     /// How the batches were computed: [`Execution::Replay`] where the full batch was recorded
     /// and replayed (see [`FitConfig::execution`]), [`Execution::Eager`] otherwise.
     pub execution: Execution,
@@ -278,17 +282,16 @@ pub fn fit<M: Replicate>(
     model: &M,
     data: &Dataset,
     config: &FitConfig,
-    mut on_epoch: impl FnMut(&EpochRecord),
+    on_epoch: impl FnMut(&EpochRecord),
 ) -> Result<FitReport, TrainError> {
-    fit_until(model, data, config, |r| {
-        on_epoch(r);
-        ControlFlow::Continue(())
-    })
+    fit_until(model, data, config, &AtomicBool::new(false), on_epoch)
 }
 
-/// [`fit`], where `on_epoch` can stop training after any epoch by returning
-/// [`ControlFlow::Break`] (a user's interrupt, for a checkpoint): the report then holds the epochs
-/// run, and with early stopping the best epoch's parameters are restored as usual.
+/// [`fit`], stopping before the next update step once `stop` is set (by a signal handler, another
+/// thread or `on_epoch`: a user's interrupt, for a checkpoint). The report then holds the epochs
+/// finished; if `stop` came in the middle of an epoch, [`FitReport::steps`] counts the steps of
+/// that epoch too, and the model holds the parameters after the last step. With early stopping
+/// the best epoch's parameters are restored as usual.
 ///
 /// # Errors
 /// As [`fit`].
@@ -297,21 +300,23 @@ pub fn fit<M: Replicate>(
 /// use micrograd::data::blobs;
 /// use micrograd::nn::MLP;
 /// use micrograd::train::{fit_until, FitConfig};
-/// use std::ops::ControlFlow;
+/// use std::sync::atomic::{AtomicBool, Ordering};
 /// let data = blobs(20, 2, 0.3, 1);
 /// let model = MLP::seeded(2, &[4, 1], 1);
-/// let config = FitConfig { epochs: 50, ..FitConfig::default() };
-/// let report = fit_until(&model, &data, &config, |r| {
-///     if r.epoch == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// let config = FitConfig { epochs: 50, batch_size: 4, ..FitConfig::default() };
+/// let stop = AtomicBool::new(false);
+/// let report = fit_until(&model, &data, &config, &stop, |r| {
+///     if r.epoch == 2 { stop.store(true, Ordering::Relaxed) }
 /// })
 /// .unwrap();
-/// assert_eq!(report.epochs.len(), 3);
+/// assert_eq!((report.epochs.len(), report.steps), (3, 15));
 /// ```
 pub fn fit_until<M: Replicate>(
     model: &M,
     data: &Dataset,
     config: &FitConfig,
-    mut on_epoch: impl FnMut(&EpochRecord) -> ControlFlow<()>,
+    stop: &AtomicBool,
+    mut on_epoch: impl FnMut(&EpochRecord),
 ) -> Result<FitReport, TrainError> {
     config.validate()?;
     check_model_fits(model, data, config.loss)?;
@@ -350,6 +355,7 @@ pub fn fit_until<M: Replicate>(
         best_epoch: None,
         stopped_early: false,
         sizes: (n, val_rows.len()),
+        steps: 0,
         execution: Execution::Eager,
     };
     let batch_len = if config.batch_size == 0 {
@@ -377,9 +383,12 @@ pub fn fit_until<M: Replicate>(
     let mark = Tape::mark();
     let mut step = 0usize;
     let mut lr = config.lr;
-    for epoch in 0..config.epochs {
+    'epochs: for epoch in 0..config.epochs {
         dropout.train();
         for batch in shuffled_batches(n, config.batch_size, &mut shuffle_rng) {
+            if stop.load(Ordering::Relaxed) {
+                break 'epochs;
+            }
             let rows: Vec<usize> = batch.iter().map(|&b| train_rows[b]).collect();
             let value = match full.as_mut() {
                 Some(full) => replayed_step(full, &params, &workers, config),
@@ -409,6 +418,7 @@ pub fn fit_until<M: Replicate>(
             opt.step(&params);
             Tape::rewind(mark);
             step += 1;
+            report.steps = step;
         }
         dropout.eval();
         let (train_loss, train_accuracy) = match full.as_mut() {
@@ -426,7 +436,7 @@ pub fn fit_until<M: Replicate>(
             lr,
             steps: step,
         };
-        let flow = on_epoch(&record);
+        on_epoch(&record);
         report.epochs.push(record);
         if let (Some(es), Some((vl, _))) = (stopper.as_mut(), val) {
             let stop = es.update(epoch, vl);
@@ -437,9 +447,6 @@ pub fn fit_until<M: Replicate>(
                 report.stopped_early = epoch + 1 < config.epochs;
                 break;
             }
-        }
-        if flow.is_break() {
-            break;
         }
     }
     if let (Some(es), Some(best)) = (&stopper, &best_params) {

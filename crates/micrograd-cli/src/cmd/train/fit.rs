@@ -17,7 +17,6 @@ use micrograd::optim::{Schedule, Span};
 use micrograd::train::{
     evaluate, fit_until, EpochRecord, FitConfig, FitReport, LossKind, OptimizerKind,
 };
-use std::ops::ControlFlow;
 
 /// The ids of every flag of [`FitArgs`], read from the struct (a flag added there is covered): what
 /// the demo loop's flags conflict with, each named, so that clap's error names the one given.
@@ -266,10 +265,20 @@ pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
             return Err(e);
         }
     };
-    if report.epochs.is_empty() {
-        bail!("interrupted before the first epoch ended; nothing was written");
+    if report.steps == 0 {
+        bail!("interrupted before the first step ended; nothing was written");
     }
     let interrupted = signals::stop_requested();
+    // a stop in the middle of an epoch: the steps of that epoch after the last record
+    let done_steps = report.epochs.last().map_or(0, |r| r.steps);
+    let mut progress = format!("{} of {} epochs", report.epochs.len(), config.epochs);
+    if report.steps > done_steps {
+        progress += &format!(
+            " and {} steps into epoch {}",
+            report.steps - done_steps,
+            report.epochs.len() + 1
+        );
+    }
     let train_accuracy = print_summary(&report, interrupted);
     let accuracy = match &prepared.test {
         Some(test) => (test_accuracy(&model, test, config.loss)?, "test"),
@@ -284,7 +293,7 @@ pub(super) fn run(args: &Args, flags: &FitArgs) -> Result<()> {
             interrupted,
             accuracy,
             unit: "epochs",
-            progress: format!("{} of {} epochs", report.epochs.len(), config.epochs),
+            progress,
             trace: &|what| write_trace(args, &report.epochs, what),
             regions: (
                 format!(
@@ -393,7 +402,13 @@ fn print_header(args: &Args, model: &Network, prepared: &Prepared, c: &FitConfig
 /// Prints the run's summary; returns the final training accuracy (the best epoch's, whose parameters
 /// were restored, with early stopping).
 fn print_summary(report: &FitReport, interrupted: bool) -> f64 {
-    let (first, last) = (&report.epochs[0], &report.epochs[report.epochs.len() - 1]);
+    let (Some(first), Some(last)) = (report.epochs.first(), report.epochs.last()) else {
+        errln!(
+            "interrupted: {} steps into epoch 1, no epoch finished (no loss measured)",
+            report.steps
+        );
+        return f64::NAN;
+    };
     let end = report.best_epoch.map_or(last, |b| &report.epochs[b]);
     let mut summary = format!(
         "{}: {} epochs, train loss {} -> {}, train accuracy {} -> {}",
@@ -467,15 +482,11 @@ fn train_with_progress(
             .split_once("  ")
             .map_or(String::new(), |x| x.1.to_string());
         progress.update(r.epoch, || line, || status);
-        if signals::stop_requested() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
     };
+    let stop = signals::stop_flag();
     let result = match model {
-        Network::Mlp(m) => fit_until(m, &prepared.train, config, on_epoch),
-        Network::Sequential(m) => fit_until(m, &prepared.train, config, on_epoch),
+        Network::Mlp(m) => fit_until(m, &prepared.train, config, stop, on_epoch),
+        Network::Sequential(m) => fit_until(m, &prepared.train, config, stop, on_epoch),
     };
     progress.finish(result.is_ok());
     Ok(result?)

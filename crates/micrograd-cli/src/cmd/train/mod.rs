@@ -50,7 +50,7 @@ Architectures (--arch): layers separated by spaces: conv(OUT,K[,stride=S][,pad=P
 
 Outputs: `-` is standard output; a symbolic link is written through; an existing file keeps its
 permissions, a read-only one is refused; an output may not be an input or another output.
-Ctrl-C (SIGINT) or SIGTERM stops at the end of the current step or epoch, saves --save and --trace
+Ctrl-C (SIGINT) or SIGTERM stops at the end of the current step, saves --save and --trace
 as a checkpoint and exits with code 130; --model-init resumes from the saved model.
 
 Examples:
@@ -122,7 +122,7 @@ pub struct Args {
     #[arg(long, value_name = "T.jsonl")]
     trace: Option<PathBuf>,
     /// Save the trained model (JSON) to this file (`-`: standard output). On Ctrl-C (SIGINT) or
-    /// SIGTERM, training stops at the end of the current step or epoch and the model is saved as a
+    /// SIGTERM, training stops at the end of the current step and the model is saved as a
     /// checkpoint (exit code 130); `--model-init` resumes from it.
     #[arg(long, value_name = "M.json")]
     save: Option<PathBuf>,
