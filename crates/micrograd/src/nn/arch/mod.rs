@@ -101,24 +101,17 @@ impl LayerSpec {
         }
     }
 
-    /// The number of parameters this layer has for an input of shape `input`: a convolution's
-    /// `out·(channels·k² + 1)`, a linear layer's `out·(inputs + 1)`, 0 for the others; `None` if
-    /// it does not fit a `usize`.
-    fn parameters(self, input: Chw) -> Option<usize> {
-        match self {
-            LayerSpec::Conv { out, kernel, .. } => input
-                .channels
-                .checked_mul(kernel.checked_mul(kernel)?)?
-                .checked_add(1)?
-                .checked_mul(out),
-            LayerSpec::Linear { out } => input
-                .channels
-                .checked_mul(input.height)?
-                .checked_mul(input.width)?
-                .checked_add(1)?
-                .checked_mul(out),
-            _ => Some(0),
-        }
+    /// The number of parameters this layer has on a `c × h × w` input: a convolution's
+    /// `out·(c·k² + 1)`, a linear layer's `out·(c·h·w + 1)`, 0 for the others (saturating, so
+    /// any shape gives a finite count).
+    fn parameters(self, (c, h, w): (u128, u128, u128)) -> u128 {
+        let (out, per_output) = match self {
+            // k² fits: (2⁶⁴ − 1)² < 2¹²⁸
+            LayerSpec::Conv { out, kernel, .. } => (out, c.saturating_mul((kernel as u128).pow(2))),
+            LayerSpec::Linear { out } => (out, c.saturating_mul(h).saturating_mul(w)),
+            _ => return 0,
+        };
+        per_output.saturating_add(1).saturating_mul(out as u128)
     }
 
     /// The layer for an input of shape `input`, weights drawn by `init` (before the shape is
@@ -246,24 +239,13 @@ impl Architecture {
         );
         let mut total: u128 = 0;
         for spec in &self.layers {
+            total = total.saturating_add(spec.parameters((c, h, w)));
             match *spec {
-                LayerSpec::Conv {
-                    out,
-                    kernel,
-                    padding,
-                    ..
-                } => {
-                    let k = (kernel as u128).saturating_mul(kernel as u128);
-                    let per_output = c.saturating_mul(k).saturating_add(1);
-                    total = total.saturating_add(per_output.saturating_mul(out as u128));
+                LayerSpec::Conv { out, padding, .. } => {
                     c = out as u128;
                     (h, w) = (h + 2 * padding as u128, w + 2 * padding as u128);
                 }
-                LayerSpec::Linear { out } => {
-                    let n = c.saturating_mul(h).saturating_mul(w);
-                    total = total.saturating_add(n.saturating_add(1).saturating_mul(out as u128));
-                    (c, h, w) = (out as u128, 1, 1);
-                }
+                LayerSpec::Linear { out } => (c, h, w) = (out as u128, 1, 1),
                 LayerSpec::MaxPool { padding, .. } | LayerSpec::AvgPool { padding, .. } => {
                     (h, w) = (h + 2 * padding as u128, w + 2 * padding as u128);
                 }
@@ -326,7 +308,10 @@ impl Architecture {
         let mut shape = input;
         let mut total = 0usize;
         for (i, spec) in self.layers.iter().enumerate() {
-            total = match spec.parameters(shape).and_then(|n| n.checked_add(total)) {
+            let dims = (shape.channels, shape.height, shape.width);
+            let layer_parameters =
+                spec.parameters((dims.0 as u128, dims.1 as u128, dims.2 as u128));
+            total = match usize::try_from(layer_parameters).ok().and_then(|n| n.checked_add(total)) {
                 Some(n) if n <= max_parameters => n,
                 n => {
                     return Err(ArchError {
