@@ -418,7 +418,6 @@ pub fn fit_until<M: Replicate>(
             opt.step(&params);
             Tape::rewind(mark);
             step += 1;
-            report.steps = step;
         }
         dropout.eval();
         let (train_loss, train_accuracy) = match full.as_mut() {
@@ -449,6 +448,7 @@ pub fn fit_until<M: Replicate>(
             }
         }
     }
+    report.steps = step;
     if let (Some(es), Some(best)) = (&stopper, &best_params) {
         for (p, &v) in params.iter().zip(best) {
             p.set_data(v);
