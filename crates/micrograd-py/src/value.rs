@@ -7,7 +7,7 @@
 
 use crate::registry::{self, guarded, handle, maybe_collect, with_registry, wrap, wrap_new};
 use micrograd::{Op, Value};
-use pyo3::exceptions::{PyTypeError, PyValueError, PyZeroDivisionError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError, PyZeroDivisionError};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PySet, PyString, PyTuple};
 use std::sync::atomic::AtomicU32;
@@ -34,7 +34,8 @@ enum Operand {
 
 /// A Value or a real number (int, float, NumPy scalar, anything with `__float__` or `__index__`);
 /// `None` for anything else, so that the operator returns `NotImplemented` and Python raises its
-/// usual `TypeError`.
+/// usual `TypeError`. An int past a float's range is an `OverflowError`, as in micrograd (whose
+/// arithmetic on it raises Python's own).
 fn operand(other: &Bound<'_, PyAny>) -> PyResult<Option<Operand>> {
     if let Ok(v) = other.cast::<PyValue>() {
         return Ok(Some(Operand::Value(handle(v.get())?)));
@@ -42,7 +43,18 @@ fn operand(other: &Bound<'_, PyAny>) -> PyResult<Option<Operand>> {
     if other.is_instance_of::<PyString>() {
         return Ok(None);
     }
-    Ok(other.extract::<f64>().ok().map(Operand::Number))
+    match other.extract::<f64>() {
+        Ok(x) => Ok(Some(Operand::Number(x))),
+        Err(e) if e.is_instance_of::<PyOverflowError>(other.py()) => Err(too_large("an operand")),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The error for an int past f64's range (`10**400`): Python's own `float()` calls it an overflow.
+fn too_large(what: &str) -> PyErr {
+    PyOverflowError::new_err(format!(
+        "{what}: the int is too large for a float (at most about 1.8e308)"
+    ))
 }
 
 /// The operand as a Value: a number becomes a new leaf, as in micrograd.
@@ -58,7 +70,13 @@ pub fn real(x: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
     if x.is_instance_of::<PyString>() || x.cast::<PyValue>().is_ok() {
         return Err(not_real(x, what));
     }
-    x.extract::<f64>().map_err(|_| not_real(x, what))
+    x.extract::<f64>().map_err(|e| {
+        if e.is_instance_of::<PyOverflowError>(x.py()) {
+            too_large(what)
+        } else {
+            not_real(x, what)
+        }
+    })
 }
 
 fn not_real(x: &Bound<'_, PyAny>, what: &str) -> PyErr {

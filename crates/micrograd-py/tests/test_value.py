@@ -125,6 +125,11 @@ def test_bad_input_raises_type_errors():
         with pytest.raises(TypeError, match="unsupported operand"):
             {"__add__": lambda: x + "a", "__mul__": lambda: x * None, "__sub__": lambda: x - [],
              "__truediv__": lambda: x / "2", "__pow__": lambda: x ** "2"}[op]()
+    for huge in [10**400, -(10**309)]:
+        with pytest.raises(OverflowError, match="too large for a float"):
+            Value(huge)
+        with pytest.raises(OverflowError, match="too large for a float"):
+            x * huge
     with pytest.raises(TypeError, match="Value.data must be a real number"):
         x.data = "2"
     with pytest.raises(TypeError, match="Value.grad must be a real number"):
