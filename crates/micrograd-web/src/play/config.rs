@@ -75,6 +75,17 @@ pub(super) enum Reg {
     L2,
 }
 
+/// A setting as a message shows it: as typed when that is short (`0.03`, `150`), else in exponent
+/// form (`1e308`, not 309 digits).
+pub(super) fn short(x: f64) -> String {
+    let plain = format!("{x}");
+    if plain.len() <= 12 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
+}
+
 impl Config {
     /// Checks every field; the message names the first bad one.
     pub fn validate(&self) -> Result<(), String> {
@@ -89,7 +100,10 @@ impl Config {
             ));
         }
         if !(self.noise.is_finite() && (0.0..=1.0).contains(&self.noise)) {
-            return Err(format!("noise must be between 0 and 1, got {}", self.noise));
+            return Err(format!(
+                "noise must be between 0 and 1, got {}",
+                short(self.noise)
+            ));
         }
         if !(10..=2000).contains(&self.points) {
             return Err(format!(
@@ -100,7 +114,7 @@ impl Config {
         if !(self.test_percent.is_finite() && (10.0..=90.0).contains(&self.test_percent)) {
             return Err(format!(
                 "the test share must be 10% to 90%, got {}",
-                self.test_percent
+                short(self.test_percent)
             ));
         }
         if self.features.is_empty() {
@@ -120,13 +134,13 @@ impl Config {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(format!(
                 "the learning rate must be a number > 0, got {}",
-                self.lr
+                short(self.lr)
             ));
         }
         if !(self.reg_rate.is_finite() && self.reg_rate >= 0.0) {
             return Err(format!(
                 "the regularization rate must be >= 0, got {}",
-                self.reg_rate
+                short(self.reg_rate)
             ));
         }
         if !(1..=2000).contains(&self.batch) {
@@ -216,5 +230,13 @@ mod tests {
         ] {
             assert!(cfg.validate().is_err());
         }
+        // a number in a message is shown short, not as 309 digits
+        let e = Config {
+            noise: 1e308,
+            ..Config::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e, "noise must be between 0 and 1, got 1e308");
     }
 }

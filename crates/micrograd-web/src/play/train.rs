@@ -2,7 +2,7 @@
 //! feature rows), one minibatch step (loss, penalty, backward pass, update), the stop when training
 //! diverges, and the readouts ([`Stats`]).
 
-use super::config::{Config, LossKind, Reg};
+use super::config::{short, Config, LossKind, Reg};
 use super::data::{features_of, make_points, Point, FEATURES};
 use micrograd::loss;
 use micrograd::nn::{Activation, Module, MLP};
@@ -172,12 +172,20 @@ impl Playground {
     }
 
     fn stop(&mut self, value: f64) {
+        // with a penalty on, its rate is the other suspect
+        let rates = match self.config.reg() {
+            Ok(Reg::L1 | Reg::L2) if self.config.reg_rate > 0.0 => format!(
+                "the learning rate {} or the regularization rate {} is",
+                short(self.config.lr),
+                short(self.config.reg_rate)
+            ),
+            _ => format!("the learning rate {} is", short(self.config.lr)),
+        };
         self.stopped = Some(format!(
-            "Training stopped at step {}: the loss (or a weight) became {} — the learning rate {} \
-             is too high for this network. Lower it and press reset.",
+            "Training stopped at step {}: the loss (or a weight) became {} — {rates} too high for \
+             this network. Lower it and press reset.",
             self.step,
             crate::graph::show(value),
-            self.config.lr
         ));
     }
 
@@ -292,7 +300,28 @@ mod tests {
             }
         }
         assert!(!running);
-        assert!(pg.stats().stopped.unwrap().contains("learning rate"));
+        let why = pg.stats().stopped.unwrap();
+        assert!(
+            why.contains("the learning rate 1000000000 is too high"),
+            "{why}"
+        );
+    }
+
+    /// With a penalty on, its rate is named too: a huge L1 rate with a small learning rate.
+    #[test]
+    fn a_huge_regularization_rate_is_named_when_training_stops() {
+        let cfg = Config {
+            regularization: "l1".into(),
+            reg_rate: 1e308,
+            ..Config::default()
+        };
+        let mut pg = Playground::new(cfg).unwrap();
+        assert!(!pg.train(5));
+        let why = pg.stats().stopped.unwrap();
+        assert!(
+            why.contains("or the regularization rate 1e308 is too high"),
+            "{why}"
+        );
     }
 
     #[test]
