@@ -501,6 +501,46 @@ fn the_confusion_matrix_of_a_known_model_and_its_picture() {
         err.contains("--misclassified and --samples draw images; t.csv is not image data"),
         "{err}"
     );
+    // ... refused before anything is printed or drawn (the table and --confusion came first)
+    let out = run(
+        d,
+        &[
+            "predict",
+            "--model",
+            "m.json",
+            "--data",
+            "t.csv",
+            "--confusion",
+            "c2.png",
+            "--samples",
+            "s.png",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert!(!d.join("c2.png").exists());
+    // a confusion matrix of data without labels is an error, not silently skipped
+    fs::write(d.join("u.csv"), "x\n1\n-1\n").unwrap();
+    let err = fails(
+        d,
+        &[
+            "predict",
+            "--model",
+            "m.json",
+            "--data",
+            "u.csv",
+            "--confusion",
+            "c2.png",
+        ],
+        &["m.json", "t.csv", "c.png", "u.csv"],
+    );
+    assert!(
+        err.contains(
+            "--confusion, --misclassified and --samples need labels; u.csv has no label column"
+        ),
+        "{err}"
+    );
+    fs::remove_file(d.join("u.csv")).unwrap();
     fs::write(d.join("t.csv"), "x,label\n1,0\n-1,2\n").unwrap();
     let err = fails(
         d,
