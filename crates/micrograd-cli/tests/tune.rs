@@ -358,3 +358,42 @@ fn the_learning_rate_range_test_suggests_a_rate_and_draws_the_loss() {
     );
     assert!(!ok && err.contains("--steps must be at least 2"), "{err}");
 }
+
+#[test]
+fn huge_sweeps_are_refused_before_any_trial_is_made() {
+    // --trials 1e12 aborted allocating 96 TB; --grid-points 1e8 built the grid for half a minute
+    // before counting it.
+    let dir = with_moons();
+    let start = std::time::Instant::now();
+    for (args, needle) in [
+        (
+            vec!["--trials", "1000000000000"],
+            "--trials 1000000000000: at most 100000 trials",
+        ),
+        (
+            vec!["--lr", "1e-3..1e-1", "--grid-points", "100000000"],
+            "the grid has 100000000 combinations",
+        ),
+        (
+            vec![
+                "--lr",
+                "1e-3..1e-1",
+                "--dropout",
+                "0..0.5",
+                "--grid-points",
+                "4294967296",
+            ],
+            "the grid has 18446744073709551616 combinations",
+        ),
+    ] {
+        let mut all = vec!["tune", "--data", "d.csv", "--epochs", "1"];
+        all.extend(args);
+        let (ok, _, err) = run(dir.path(), &all);
+        assert!(!ok && err.contains(needle), "{all:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{err}"
+        );
+    }
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
