@@ -310,6 +310,47 @@ fn a_sweep_run_as_separate_processes_through_xargs_gives_the_in_process_table() 
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+    // A copy under another name was counted twice (trial-00.json: trial 0 ranked twice); a
+    // result in the wrong file, or of a trial the plan does not have, was taken silently.
+    let results = dir.path().join("results");
+    let trial = |k: usize| fs::read_to_string(results.join(format!("trial-{k}.json"))).unwrap();
+    fs::write(
+        results.join("trial-4.json"),
+        trial(3).replace("\"trial\":3", "\"trial\":4"),
+    )
+    .unwrap();
+    assert!(trial(4).contains("\"trial\":4"), "{}", trial(4));
+    let collect = || {
+        run(
+            dir.path(),
+            &["tune", "--collect", "results", "--plan", "plan.jsonl"],
+        )
+    };
+    assert!(collect().0, "{}", collect().2);
+    fs::copy(results.join("trial-0.json"), results.join("trial-00.json")).unwrap();
+    let (ok, _, err) = collect();
+    assert!(
+        !ok && err.contains("two files hold the result of trial 0"),
+        "{err}"
+    );
+    fs::remove_file(results.join("trial-00.json")).unwrap();
+    fs::write(results.join("trial-9.json"), trial(1)).unwrap();
+    let (ok, _, err) = collect();
+    assert!(
+        !ok && err
+            .contains("trial-9.json: the result of trial 1, in a file not named trial-1.json"),
+        "{err}"
+    );
+    fs::write(
+        results.join("trial-9.json"),
+        trial(1).replace("\"trial\":1", "\"trial\":9"),
+    )
+    .unwrap();
+    let (ok, _, err) = collect();
+    assert!(
+        !ok && err.contains("trial-9.json is not a trial of the plan plan.jsonl (it has 6)"),
+        "{err}"
+    );
 }
 
 #[test]
