@@ -397,7 +397,32 @@ fn the_learning_rate_range_test_suggests_a_rate_and_draws_the_loss() {
         dir.path(),
         &["tune", "lr", "--data", "d.csv", "--steps", "1"],
     );
-    assert!(!ok && err.contains("--steps must be at least 2"), "{err}");
+    assert!(
+        !ok && err.contains("--steps must be 2 to 1000000, got 1"),
+        "{err}"
+    );
+    // --steps 1e11 aborted allocating 2.4 TB for the curve
+    let (ok, _, err) = run(
+        dir.path(),
+        &["tune", "lr", "--data", "d.csv", "--steps", "100000000000"],
+    );
+    assert!(
+        !ok && err.contains("--steps must be 2 to 1000000, got 100000000000"),
+        "{err}"
+    );
+    // lr_max / lr_min overflowed: the rate became inf, trained with and suggested
+    let (ok, out, err) = run(
+        dir.path(),
+        &[
+            "tune", "lr", "--data", "d.csv", "--lr-min", "1e-300", "--lr-max", "1e300", "--steps",
+            "20",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        !out.contains("inf") && out.contains("lr 1.000e-300 ->"),
+        "{out}"
+    );
 }
 
 #[test]
