@@ -355,6 +355,30 @@ fn image_folders_train_and_corrupt_or_odd_sized_files_are_errors() {
             "{err}"
         );
     }
+    // one class folder: trained to a loss of 0 (accuracy 0% or 100% by the output's sign)
+    fs::create_dir_all(d.join("one/only")).unwrap();
+    png(&d.join("one/only/0.png"), 6, 6, true);
+    png(&d.join("one/only/1.png"), 6, 6, false);
+    for arch in ["flatten linear(1)", "flatten linear(2)"] {
+        let out = run(
+            d,
+            &[
+                "train",
+                "--data",
+                "images:one",
+                "--arch",
+                arch,
+                "--epochs",
+                "1",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("the data has 1 class; a classifier needs at least two"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
