@@ -463,3 +463,22 @@ fn huge_sweeps_are_refused_before_any_trial_is_made() {
     }
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
 }
+
+#[test]
+fn trains_other_sources_are_named_as_such() {
+    // was "cannot read digits: No such file or directory"
+    let dir = with_moons();
+    for args in [
+        vec!["tune", "--data", "digits", "--epochs", "1"],
+        vec!["tune", "lr", "--data", "images:img"],
+    ] {
+        let (ok, _, err) = run(dir.path(), &args);
+        let name = args[args.len() - if args[1] == "lr" { 1 } else { 3 }];
+        assert!(
+            !ok && err.contains(&format!(
+                "--data {name}: tune reads a CSV file (digits, mnist:DIR and images:DIR are train's)"
+            )),
+            "{err}"
+        );
+    }
+}

@@ -6,7 +6,6 @@
 
 use super::space::{loss_for, optimizer_kind, optimizer_name};
 use crate::cmd::train::OptimizerName;
-use crate::csv_data;
 use crate::outln;
 use crate::output::wrote;
 use crate::plot::{self, Chart, Series};
@@ -82,7 +81,7 @@ pub fn run(a: LrArgs) -> Result<()> {
     if a.hidden.contains(&0) {
         bail!("--hidden: a layer needs at least 1 neuron");
     }
-    let data = csv_data::load(&a.data)?.dataset;
+    let data = super::load_csv(&a.data)?;
     let loss = loss_for(a.loss, &data);
     let mut nouts = a.hidden.clone();
     nouts.push(loss.outputs(data.n_classes()));

@@ -167,6 +167,20 @@ fn space(a: &Args) -> Result<Space> {
     Ok(space)
 }
 
+/// `--data`, a CSV file; `digits`, `mnist:DIR` or `images:DIR` (train's other sources), where no
+/// such file exists, is named as what tune does not read rather than as a missing file.
+pub(crate) fn load_csv(path: &std::path::Path) -> Result<micrograd::data::Dataset> {
+    let text = path.to_string_lossy();
+    let other = text == "digits" || text.starts_with("mnist:") || text.starts_with("images:");
+    if other && !path.exists() {
+        bail!(
+            "--data {}: tune reads a CSV file (digits, mnist:DIR and images:DIR are train's)",
+            crate::excerpt::excerpt(&text, crate::excerpt::MAX_CHARS)
+        );
+    }
+    Ok(csv_data::load(path)?.dataset)
+}
+
 /// The most trials a sweep (a grid or --trials) may have.
 const MAX_TRIALS: usize = 100_000;
 
@@ -208,7 +222,7 @@ pub fn run(mut a: Args) -> Result<()> {
         None => space.grid(a.grid_points),
     };
     let data_path = a.data.as_ref().context("--data is required")?;
-    let data = csv_data::load(data_path)?.dataset;
+    let data = load_csv(data_path)?;
     let loss = space::loss_for(a.loss, &data);
     let folds = trial::Folds::new(&data, a.val_split, a.folds, a.seed)?;
     let jobs = a
