@@ -355,6 +355,37 @@ fn image_folders_train_and_corrupt_or_odd_sized_files_are_errors() {
             "{err}"
         );
     }
+    // a resize whose images cannot fit in memory is refused before any is decoded (10,000 links
+    // to one small file, resized to 4096×4096: 4 TB of pixels)
+    if Path::new("/proc/meminfo").exists() {
+        fs::create_dir_all(d.join("many/a")).unwrap();
+        fs::create_dir_all(d.join("many/b")).unwrap();
+        png(&d.join("many/a/0.png"), 6, 6, true);
+        for i in 0..10_000 {
+            fs::hard_link(d.join("many/a/0.png"), d.join(format!("many/b/{i}.png"))).unwrap();
+        }
+        let start = std::time::Instant::now();
+        let out = run(
+            d,
+            &[
+                "train",
+                "--data",
+                "images:many",
+                "--resize",
+                "4096x4096",
+                "--epochs",
+                "1",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("reading 10001 images of 4096×4096×3 pixels needs about"),
+            "{err}"
+        );
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+        fs::remove_dir_all(d.join("many")).unwrap();
+    }
     // one class folder: trained to a loss of 0 (accuracy 0% or 100% by the output's sign)
     fs::create_dir_all(d.join("one/only")).unwrap();
     png(&d.join("one/only/0.png"), 6, 6, true);
