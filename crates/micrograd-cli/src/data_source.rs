@@ -158,6 +158,16 @@ impl DataArgs {
                     resize: self.resize,
                     grayscale: self.grayscale,
                 };
+                if let Some((w, h)) = self.resize {
+                    let files = count_images(dir) as u128;
+                    let channels = if self.grayscale { 1 } else { 3 };
+                    crate::memory::check(
+                        &format!("reading {files} images of {w}×{h}×{channels} pixels"),
+                        files * u128::from(w) * u128::from(h) * channels * 8,
+                        None,
+                        "resize to fewer pixels (--resize), or use fewer images",
+                    )?;
+                }
                 datasets::load_image_folder(dir, &options)?
             }
         };
@@ -168,6 +178,38 @@ impl DataArgs {
     pub fn name(&self) -> String {
         self.data.to_string()
     }
+}
+
+/// How many PNG or JPEG files the class folders of `dir` hold (what [`datasets::load_image_folder`]
+/// reads, counted without decoding; 0 where a folder cannot be read, which the loader reports).
+fn count_images(dir: &std::path::Path) -> usize {
+    let entries = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| !n.as_encoded_bytes().starts_with(b"."))
+            })
+            .collect::<Vec<_>>()
+    };
+    let is_image = |p: &std::path::Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+    };
+    entries(dir)
+        .iter()
+        .filter(|c| c.is_dir())
+        .map(|c| {
+            entries(c)
+                .iter()
+                .filter(|f| f.is_file() && is_image(f))
+                .count()
+        })
+        .sum()
 }
 
 impl From<csv_data::CsvData> for Loaded {

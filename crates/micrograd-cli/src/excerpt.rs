@@ -49,6 +49,38 @@ pub fn point_at_window(source: &str, column: usize) -> String {
     micrograd::expr::point_at(&shown, column)
 }
 
+/// clap's message for a command line that echoes a long argument (`invalid value '<10,000
+/// characters>' for '--augment <SPEC>': ...`, twice), rewritten with the value and the reason cut
+/// to [`excerpt`]s; `None` where clap's own message is short enough (then `e.exit()` prints it).
+pub fn long_clap_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = e.render().to_string();
+    if rendered.lines().all(|l| l.chars().count() <= 2 * MAX_CHARS) {
+        return None;
+    }
+    let string = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let first = match (
+        string(ContextKind::InvalidValue),
+        string(ContextKind::InvalidArg),
+    ) {
+        (Some(value), Some(arg)) => {
+            let reason = std::error::Error::source(e)
+                .map(|r| format!(": {}", excerpt(&r.to_string(), MAX_CHARS)))
+                .unwrap_or_default();
+            format!(
+                "error: invalid value '{}' for '{}'{reason}",
+                excerpt(value, MAX_CHARS),
+                excerpt(arg, MAX_CHARS)
+            )
+        }
+        _ => excerpt(rendered.lines().next().unwrap_or_default(), MAX_CHARS),
+    };
+    Some(format!("{first}\n\nFor more information, try '--help'.\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! and signals are in its docs (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
-use micrograd_cli::{cmd, errln, output, signals};
+use micrograd_cli::{cmd, errln, excerpt, output, signals};
 use std::process::ExitCode;
 
 /// micrograd in Rust: a tiny scalar autograd engine and neural-net library.
@@ -37,7 +37,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| match excerpt::long_clap_error(&e) {
+        Some(message) => {
+            errln!("{}", message.trim_end());
+            std::process::exit(2)
+        }
+        None => e.exit(),
+    });
     if let Err(e) = signals::install() {
         errln!("warning: cannot handle SIGINT and SIGTERM: {e}");
     }

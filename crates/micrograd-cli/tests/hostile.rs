@@ -1055,3 +1055,102 @@ fn a_signal_while_an_output_is_written_removes_the_temporary_file() {
         files(d)
     );
 }
+
+/// No error echoes more than about 200 characters of one input: a 100,000-character `--arch` in
+/// the memory refusal, a 5,000-character value in clap's `invalid value '...'` (ours and clap's).
+#[test]
+fn long_inputs_are_cut_in_every_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let arch = vec!["relu"; 20_000].join(" ");
+    let err = fails(
+        d,
+        &[
+            "train",
+            "--data",
+            "digits",
+            "--arch",
+            &arch,
+            "--max-memory",
+            "1M",
+        ],
+        "of memory, more than --max-memory",
+    );
+    assert!(err.len() < 1000, "{} bytes: {}", err.len(), &err[..300]);
+    assert!(err.contains("training relu relu"), "{err}");
+    let long = "x".repeat(5000);
+    let hidden = vec!["1"; 3000].join(",") + ",100001";
+    for args in [
+        vec!["train", "--data", "digits", "--augment", long.as_str()],
+        vec!["train", "--data", "digits", "--lr", long.as_str()],
+        vec!["train", "--data", "images:d", "--resize", long.as_str()],
+        vec!["train", "--data", long.as_str(), "--bogus"],
+        vec!["train", "--data", "digits", "--hidden", hidden.as_str()],
+    ] {
+        let out = run_in(d, &args);
+        let err = text(&out.stderr);
+        let code = if args.contains(&"--hidden") { 1 } else { 2 };
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            &err[..err.len().min(300)]
+        );
+        assert!(err.len() < 1000, "{} bytes: {}", err.len(), &err[..300]);
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let err = text(&run_in(d, &["train", "--data", "digits", "--augment", &long]).stderr);
+    assert!(
+        err.starts_with("error: invalid value 'xxxx") && err.contains("for '--augment <SPEC>'"),
+        "{err}"
+    );
+    assert!(err.contains("expected KEY=VALUE"), "{err}");
+}
+
+/// `--augment jitter=1e308` parses (a finite number) and used to panic in the library; a constant
+/// column whose mean rounds (0.1 seven times) was standardized by a 1e-17 "standard deviation".
+#[test]
+fn huge_jitter_and_constant_columns_train_without_panicking_or_exploding() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv: String = (0..7).map(|i| format!("{i},0.1,{}\n", i % 2)).collect();
+    fs::write(d.join("c.csv"), format!("x,c,label\n{csv}")).unwrap();
+    let out = run_in(
+        d,
+        &[
+            "train",
+            "--data",
+            "c.csv",
+            "--arch",
+            "linear(1)",
+            "--epochs",
+            "1",
+            "--augment",
+            "jitter=1e308",
+        ],
+    );
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the loss became"), "{err}");
+    ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "c.csv",
+            "--arch",
+            "linear(1)",
+            "--epochs",
+            "1",
+            "--standardize",
+            "--save",
+            "m.json",
+        ],
+    );
+    let model: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
+    assert_eq!(model["preprocess"]["scale"][1], 1.0, "{model}");
+    assert_eq!(model["preprocess"]["shift"][1], 0.1, "{model}");
+}

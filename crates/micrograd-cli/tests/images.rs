@@ -355,6 +355,61 @@ fn image_folders_train_and_corrupt_or_odd_sized_files_are_errors() {
             "{err}"
         );
     }
+    // a resize whose images cannot fit in memory is refused before any is decoded (10,000 links
+    // to one small file, resized to 4096×4096: 4 TB of pixels)
+    if Path::new("/proc/meminfo").exists() {
+        fs::create_dir_all(d.join("many/a")).unwrap();
+        fs::create_dir_all(d.join("many/b")).unwrap();
+        png(&d.join("many/a/0.png"), 6, 6, true);
+        for i in 0..10_000 {
+            fs::hard_link(d.join("many/a/0.png"), d.join(format!("many/b/{i}.png"))).unwrap();
+        }
+        let start = std::time::Instant::now();
+        let out = run(
+            d,
+            &[
+                "train",
+                "--data",
+                "images:many",
+                "--resize",
+                "4096x4096",
+                "--epochs",
+                "1",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("reading 10001 images of 4096×4096×3 pixels needs about"),
+            "{err}"
+        );
+        assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+        fs::remove_dir_all(d.join("many")).unwrap();
+    }
+    // one class folder: trained to a loss of 0 (accuracy 0% or 100% by the output's sign)
+    fs::create_dir_all(d.join("one/only")).unwrap();
+    png(&d.join("one/only/0.png"), 6, 6, true);
+    png(&d.join("one/only/1.png"), 6, 6, false);
+    for arch in ["flatten linear(1)", "flatten linear(2)"] {
+        let out = run(
+            d,
+            &[
+                "train",
+                "--data",
+                "images:one",
+                "--arch",
+                arch,
+                "--epochs",
+                "1",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("the data has 1 class; a classifier needs at least two"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -501,6 +556,46 @@ fn the_confusion_matrix_of_a_known_model_and_its_picture() {
         err.contains("--misclassified and --samples draw images; t.csv is not image data"),
         "{err}"
     );
+    // ... refused before anything is printed or drawn (the table and --confusion came first)
+    let out = run(
+        d,
+        &[
+            "predict",
+            "--model",
+            "m.json",
+            "--data",
+            "t.csv",
+            "--confusion",
+            "c2.png",
+            "--samples",
+            "s.png",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert!(!d.join("c2.png").exists());
+    // a confusion matrix of data without labels is an error, not silently skipped
+    fs::write(d.join("u.csv"), "x\n1\n-1\n").unwrap();
+    let err = fails(
+        d,
+        &[
+            "predict",
+            "--model",
+            "m.json",
+            "--data",
+            "u.csv",
+            "--confusion",
+            "c2.png",
+        ],
+        &["m.json", "t.csv", "c.png", "u.csv"],
+    );
+    assert!(
+        err.contains(
+            "--confusion, --misclassified and --samples need labels; u.csv has no label column"
+        ),
+        "{err}"
+    );
+    fs::remove_file(d.join("u.csv")).unwrap();
     fs::write(d.join("t.csv"), "x,label\n1,0\n-1,2\n").unwrap();
     let err = fails(
         d,

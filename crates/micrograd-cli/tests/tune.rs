@@ -310,6 +310,47 @@ fn a_sweep_run_as_separate_processes_through_xargs_gives_the_in_process_table() 
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+    // A copy under another name was counted twice (trial-00.json: trial 0 ranked twice); a
+    // result in the wrong file, or of a trial the plan does not have, was taken silently.
+    let results = dir.path().join("results");
+    let trial = |k: usize| fs::read_to_string(results.join(format!("trial-{k}.json"))).unwrap();
+    fs::write(
+        results.join("trial-4.json"),
+        trial(3).replace("\"trial\":3", "\"trial\":4"),
+    )
+    .unwrap();
+    assert!(trial(4).contains("\"trial\":4"), "{}", trial(4));
+    let collect = || {
+        run(
+            dir.path(),
+            &["tune", "--collect", "results", "--plan", "plan.jsonl"],
+        )
+    };
+    assert!(collect().0, "{}", collect().2);
+    fs::copy(results.join("trial-0.json"), results.join("trial-00.json")).unwrap();
+    let (ok, _, err) = collect();
+    assert!(
+        !ok && err.contains("two files hold the result of trial 0"),
+        "{err}"
+    );
+    fs::remove_file(results.join("trial-00.json")).unwrap();
+    fs::write(results.join("trial-9.json"), trial(1)).unwrap();
+    let (ok, _, err) = collect();
+    assert!(
+        !ok && err
+            .contains("trial-9.json: the result of trial 1, in a file not named trial-1.json"),
+        "{err}"
+    );
+    fs::write(
+        results.join("trial-9.json"),
+        trial(1).replace("\"trial\":1", "\"trial\":9"),
+    )
+    .unwrap();
+    let (ok, _, err) = collect();
+    assert!(
+        !ok && err.contains("trial-9.json is not a trial of the plan plan.jsonl (it has 6)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -356,5 +397,88 @@ fn the_learning_rate_range_test_suggests_a_rate_and_draws_the_loss() {
         dir.path(),
         &["tune", "lr", "--data", "d.csv", "--steps", "1"],
     );
-    assert!(!ok && err.contains("--steps must be at least 2"), "{err}");
+    assert!(
+        !ok && err.contains("--steps must be 2 to 1000000, got 1"),
+        "{err}"
+    );
+    // --steps 1e11 aborted allocating 2.4 TB for the curve
+    let (ok, _, err) = run(
+        dir.path(),
+        &["tune", "lr", "--data", "d.csv", "--steps", "100000000000"],
+    );
+    assert!(
+        !ok && err.contains("--steps must be 2 to 1000000, got 100000000000"),
+        "{err}"
+    );
+    // lr_max / lr_min overflowed: the rate became inf, trained with and suggested
+    let (ok, out, err) = run(
+        dir.path(),
+        &[
+            "tune", "lr", "--data", "d.csv", "--lr-min", "1e-300", "--lr-max", "1e300", "--steps",
+            "20",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        !out.contains("inf") && out.contains("lr 1.000e-300 ->"),
+        "{out}"
+    );
+}
+
+#[test]
+fn huge_sweeps_are_refused_before_any_trial_is_made() {
+    // --trials 1e12 aborted allocating 96 TB; --grid-points 1e8 built the grid for half a minute
+    // before counting it.
+    let dir = with_moons();
+    let start = std::time::Instant::now();
+    for (args, needle) in [
+        (
+            vec!["--trials", "1000000000000"],
+            "--trials 1000000000000: at most 100000 trials",
+        ),
+        (
+            vec!["--lr", "1e-3..1e-1", "--grid-points", "100000000"],
+            "the grid has 100000000 combinations",
+        ),
+        (
+            vec![
+                "--lr",
+                "1e-3..1e-1",
+                "--dropout",
+                "0..0.5",
+                "--grid-points",
+                "4294967296",
+            ],
+            "the grid has 18446744073709551616 combinations",
+        ),
+    ] {
+        let mut all = vec!["tune", "--data", "d.csv", "--epochs", "1"];
+        all.extend(args);
+        let (ok, _, err) = run(dir.path(), &all);
+        assert!(!ok && err.contains(needle), "{all:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{err}"
+        );
+    }
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
+
+#[test]
+fn trains_other_sources_are_named_as_such() {
+    // was "cannot read digits: No such file or directory"
+    let dir = with_moons();
+    for args in [
+        vec!["tune", "--data", "digits", "--epochs", "1"],
+        vec!["tune", "lr", "--data", "images:img"],
+    ] {
+        let (ok, _, err) = run(dir.path(), &args);
+        let name = args[args.len() - if args[1] == "lr" { 1 } else { 3 }];
+        assert!(
+            !ok && err.contains(&format!(
+                "--data {name}: tune reads a CSV file (digits, mnist:DIR and images:DIR are train's)"
+            )),
+            "{err}"
+        );
+    }
 }

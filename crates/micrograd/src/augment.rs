@@ -67,13 +67,22 @@ impl Augment {
         transform_image(x, shape, dx, dy, degrees)
     }
 
-    /// One jittered copy of point `x` (draws one normal sample per feature if `jitter > 0`).
+    /// One jittered copy of point `x` (draws one normal sample per feature if `jitter > 0`). A
+    /// value the noise pushes past the largest `f64` (a jitter of `1e308`) saturates at `±f64::MAX`,
+    /// and a non-finite jitter leaves the value as it is: the copy stays finite.
     pub fn point(&self, x: &[f64], rng: &mut impl Rng) -> Vec<f64> {
         if self.jitter == 0.0 {
             return x.to_vec();
         }
         x.iter()
-            .map(|&v| v + self.jitter * standard_normal(rng))
+            .map(|&v| {
+                let y = v + self.jitter * standard_normal(rng);
+                if y.is_nan() {
+                    v
+                } else {
+                    y.clamp(-f64::MAX, f64::MAX)
+                }
+            })
             .collect()
     }
 

@@ -81,23 +81,7 @@ impl Preprocess {
         let n = data.len() as f64;
         let d = data.n_features();
         let (shift, scale) = match scaling {
-            Scaling::Standardize => {
-                let mut mean = vec![0.0; d];
-                for row in data.features() {
-                    for (m, &x) in mean.iter_mut().zip(row) {
-                        *m += x;
-                    }
-                }
-                mean.iter_mut().for_each(|m| *m /= n);
-                let mut var = vec![0.0; d];
-                for row in data.features() {
-                    for ((v, &x), &m) in var.iter_mut().zip(row).zip(&mean) {
-                        *v += (x - m) * (x - m);
-                    }
-                }
-                let std = var.iter().map(|v| nonzero((v / n).sqrt())).collect();
-                (mean, std)
-            }
+            Scaling::Standardize => (0..d).map(|c| standardize_column(data, c, n)).unzip(),
             Scaling::MinMax => {
                 let lo: Vec<f64> = (0..d).map(|c| data.feature_range(c).0).collect();
                 let range = (0..d)
@@ -233,6 +217,31 @@ impl Preprocess {
             })
         }
     }
+}
+
+/// The mean and the (nonzero) population standard deviation of `column`; where the sums of huge
+/// finite values (`1e300`) overflow, computed on the values divided by the column's largest
+/// magnitude. A constant column is shifted by its value exactly (to 0) and keeps scale 1.
+fn standardize_column(data: &Dataset, column: usize, n: f64) -> (f64, f64) {
+    let (lo, hi) = data.feature_range(column);
+    if lo == hi {
+        return (lo, 1.0);
+    }
+    let mean = data.features().iter().map(|r| r[column]).sum::<f64>() / n;
+    let var = data
+        .features()
+        .iter()
+        .map(|r| (r[column] - mean) * (r[column] - mean))
+        .sum::<f64>()
+        / n;
+    if mean.is_finite() && var.is_finite() {
+        return (mean, nonzero(var.sqrt()));
+    }
+    let m = lo.abs().max(hi.abs());
+    let values = || data.features().iter().map(move |r| r[column] / m);
+    let mean = values().sum::<f64>() / n;
+    let var = values().map(|y| (y - mean) * (y - mean)).sum::<f64>() / n;
+    (mean * m, nonzero(var.sqrt() * m))
 }
 
 fn nonzero(scale: f64) -> f64 {

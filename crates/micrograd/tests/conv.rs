@@ -367,6 +367,9 @@ fn architecture_round_trips_and_reports_columns() {
     let cases: &[(&str, usize, &str)] = &[
         ("", 1, "no layers"),
         ("conv(8,3) relu softmax", 16, "unknown layer `softmax`"),
+        // the whole name, not `lin` (the name stopped at the first letter that is not ASCII)
+        ("linéar(10)", 1, "unknown layer `linéar`"),
+        ("relu réLU", 6, "unknown layer `rélu`"),
         ("conv(8)", 5, "needs its kernel size (missing)"),
         ("conv(8,3", 5, "never closed"),
         ("linear(0)", 8, "output size must be at least 1"),

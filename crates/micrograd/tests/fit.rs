@@ -713,3 +713,22 @@ fn config_errors_name_the_field_and_the_bound() {
         "a validation split of 0.5 leaves no training example out of 1"
     );
 }
+
+/// One class (an image folder with one sub-folder) trained to a loss of 0 with any model, its
+/// accuracy depending on the output's sign: refused, as a CSV file with one label is.
+#[test]
+fn one_class_is_refused() {
+    let data = Dataset::new(vec![vec![0.0, 1.0], vec![1.0, 0.0]], vec![0, 0], 1).unwrap();
+    let model = MLP::seeded(2, &[4, 1], 1);
+    let config = FitConfig {
+        loss: LossKind::CrossEntropy,
+        ..FitConfig::default()
+    };
+    let err = fit(&model, &data, &config, |_| {}).unwrap_err();
+    assert!(matches!(err, TrainError::Shape(_)), "{err:?}");
+    assert_eq!(
+        err.to_string().rsplit(": ").next().unwrap(),
+        "the data has 1 class; a classifier needs at least two",
+        "{err}"
+    );
+}

@@ -103,3 +103,22 @@ fn bad_folders_are_clear_errors() {
     assert!(load_image_folder(&dir.join("nope"), &FolderOptions::default()).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A class folder (or a file) whose name is not UTF-8 was skipped silently, as if hidden: its
+/// images were lost and the classes renumbered.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_a_class_not_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp_dir("not-utf8");
+    png(&dir.join("cat/a.png"), 2, 2, 0);
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"d\xffg"));
+    png(&odd.join("a.png"), 2, 2, 1);
+    png(&odd.join(std::ffi::OsStr::from_bytes(b"\xfe.png")), 2, 2, 2);
+    std::fs::create_dir_all(dir.join(".hidden")).unwrap();
+    png(&dir.join("cat/.b.png"), 2, 2, 3);
+    let d = load_image_folder(&dir, &FolderOptions::default()).unwrap();
+    assert_eq!(d.class_names(), &["cat", "d\u{fffd}g"]);
+    assert_eq!(d.data().labels(), &[0, 1, 1]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -143,3 +143,62 @@ fn augmentation_is_seeded_and_parsed() {
     }
     assert!("none".parse::<Augment>().unwrap().is_identity());
 }
+
+#[test]
+fn a_constant_column_is_shifted_to_zero_even_where_its_mean_rounds() {
+    // 0.1 seven times sums to 0.7000000000000001: the mean is not 0.1, and the spread of the
+    // rounding error, about 1e-17, was taken for a standard deviation (a row of 0.2 became 7e15).
+    let rows: Vec<Vec<f64>> = (0..7).map(|i| vec![f64::from(i), 0.1]).collect();
+    let data = Dataset::new(rows, vec![0, 1, 0, 1, 0, 1, 0], 2).unwrap();
+    let pre = Preprocess::fit(Scaling::Standardize, &data);
+    assert_eq!((pre.shift()[1], pre.scale()[1]), (0.1, 1.0));
+    assert_eq!(pre.transform_row(&[0.0, 0.1])[1], 0.0);
+    assert_eq!(pre.transform_row(&[0.0, 0.2])[1], 0.2 - 0.1);
+}
+
+#[test]
+fn huge_finite_values_standardize_without_overflowing() {
+    // 1e300² overflows: the variance was inf, the column left unscaled (scale 1).
+    let rows = vec![vec![1e300], vec![-1e300], vec![3e300], vec![-3e300]];
+    let data = Dataset::new(rows, vec![0, 1, 0, 1], 2).unwrap();
+    let pre = Preprocess::fit(Scaling::Standardize, &data);
+    assert_eq!(pre.shift()[0], 0.0);
+    let want = 5f64.sqrt() * 1e300;
+    assert!(
+        (pre.scale()[0] / want - 1.0).abs() < 1e-12,
+        "{}",
+        pre.scale()[0]
+    );
+    let t = pre.transform(&data);
+    assert!((t.row(2)[0] - 3.0 / 5f64.sqrt()).abs() < 1e-12);
+    let rows = vec![vec![1.7e308], vec![1.7e308], vec![1.6e308]];
+    let data = Dataset::new(rows, vec![0, 1, 0], 2).unwrap();
+    let pre = Preprocess::fit(Scaling::Standardize, &data);
+    assert!(pre.shift()[0].is_finite() && pre.scale()[0].is_finite());
+    assert!(Preprocess::from_parts(
+        Scaling::Standardize,
+        pre.shift().to_vec(),
+        pre.scale().to_vec()
+    )
+    .is_ok());
+}
+
+#[test]
+fn a_huge_jitter_saturates_instead_of_panicking() {
+    // jitter=1e308 parses (a finite number); the noise overflowed to inf and `dataset` panicked.
+    let aug: Augment = "jitter=1e308".parse().unwrap();
+    let pts = Dataset::new(vec![vec![0.0; 200], vec![1e308; 200]], vec![0, 1], 2).unwrap();
+    let big = aug.expand(&pts, None, 3, 1);
+    assert_eq!(big.len(), 8);
+    assert!(big.features().iter().flatten().all(|v| v.is_finite()));
+    assert!(big
+        .features()
+        .iter()
+        .flatten()
+        .any(|&v| v == f64::MAX || v == -f64::MAX));
+    let nan = Augment {
+        jitter: f64::NAN,
+        ..Augment::default()
+    };
+    assert_eq!(nan.dataset(&pts, None, 1), pts);
+}

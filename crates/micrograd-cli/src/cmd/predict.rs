@@ -182,9 +182,22 @@ fn examples(args: &Args) -> Result<Examples> {
     })
 }
 
-/// Refuses a model whose inputs are not the data's features (or, for images, not their shape), or
-/// whose outputs cannot name its classes.
+/// Refuses, before anything is printed or drawn: a model whose inputs are not the data's features
+/// (or, for images, not their shape), or whose outputs cannot name its classes; pictures of data
+/// without labels, and `--misclassified`/`--samples` of data that is not images.
 fn check_fit(args: &Args, model: &Network, examples: &Examples) -> Result<()> {
+    let grids = args.misclassified.is_some() || args.samples.is_some();
+    match &examples.labelled {
+        None if grids || args.confusion.is_some() => bail!(
+            "--confusion, --misclassified and --samples need labels; {} has no label column",
+            args.source.name()
+        ),
+        Some(l) if grids && !l.is_image => bail!(
+            "--misclassified and --samples draw images; {} is not image data",
+            args.source.name()
+        ),
+        _ => {}
+    }
     let n_features = examples.features[0].len();
     let shape = examples.labelled.as_ref().map(|l| l.shape);
     let image_mismatch = matches!(model, Network::Sequential(_))

@@ -29,10 +29,10 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
         .map_err(|e| LoadError::io(dir, &e))?
         .map(|e| e.map(|e| e.path()).map_err(|e| LoadError::io(dir, &e)))
         .collect::<Result<Vec<_>, _>>()?;
+    // Hidden entries are skipped; a name that is not UTF-8 is not (its class is named lossily).
     entries.retain(|p| {
         p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| !n.starts_with('.'))
+            .is_some_and(|n| !n.as_encoded_bytes().starts_with(b"."))
     });
     entries.sort();
     Ok(entries)

@@ -203,9 +203,10 @@ fn finish_step(params: &[Value], losses: &[f64], penalty: Option<f64>, grad: &[f
     value
 }
 
-/// Whether `model` fits `data` and `loss`: its inputs are the data's features, and its outputs
-/// what the loss needs for the data's classes (the hinge and BCE losses train two classes). What
-/// [`fit`], [`evaluate`] and [`train_epoch`](super::train_epoch) check first.
+/// Whether `model` fits `data` and `loss`: the data has at least two classes, the model's inputs
+/// are the data's features, and its outputs what the loss needs for the data's classes (the hinge
+/// and BCE losses train two classes). What [`fit`], [`evaluate`] and
+/// [`train_epoch`](super::train_epoch) check first.
 ///
 /// # Errors
 /// [`TrainError::Shape`], saying which sizes differ.
@@ -222,6 +223,11 @@ pub fn check_model_fits(
         )));
     }
     let k = data.n_classes();
+    if k < 2 {
+        return Err(TrainError::Shape(format!(
+            "the data has {k} class; a classifier needs at least two"
+        )));
+    }
     if matches!(loss, LossKind::Hinge | LossKind::Bce) && k != 2 {
         return Err(TrainError::Shape(format!(
             "the {} loss trains 2 classes, the data has {k} (use --loss ce)",

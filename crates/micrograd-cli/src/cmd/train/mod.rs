@@ -11,6 +11,7 @@
 //! the flags, the checks made before anything is read, the model, and the outputs of a finished run.
 
 use crate::data_source::{self, DataArgs, Loaded};
+use crate::excerpt::{excerpt, MAX_CHARS};
 use crate::network::{self, Network};
 use crate::output::{check_outputs, write_bytes_atomic, wrote};
 use crate::plot::{self, Charts, ImageGrid, Regions};
@@ -181,7 +182,10 @@ fn check_args(args: &Args) -> Result<()> {
     if widths.iter().any(|&w| w > 100_000) || memory::mlp_parameters(&widths) > MAX_PARAMETERS {
         bail!(
             "--hidden {}: too large for this scalar engine (at most 100,000 neurons a layer and 10,000,000 weights between hidden layers)",
-            args.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+            excerpt(
+                &args.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(","),
+                MAX_CHARS
+            )
         );
     }
     if let Some(m) = args.min_accuracy {
@@ -240,7 +244,7 @@ fn reserve_memory(
     let shown: Vec<String> = widths[1..].iter().map(|w| w.to_string()).collect();
     let what = format!(
         "training MLP({nin}, [{}]) on batches of {batch} examples",
-        shown.join(", ")
+        excerpt(&shown.join(", "), MAX_CHARS)
     );
     let suggestion = "use smaller batches (--batch-size N, the general loop), a smaller model \
                       (--hidden), or less data";

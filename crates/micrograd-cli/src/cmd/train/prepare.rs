@@ -220,7 +220,10 @@ fn build(args: &Args, arch: &Architecture, shape: Chw) -> Result<Sequential> {
 
 /// [`super::reserve_memory`] for a [`Sequential`] model, from the layers' shapes.
 fn reserve_sequential(args: &Args, model: &Sequential, batch: usize, l2: bool) -> Result<()> {
-    let what = format!("training {model} on batches of {batch} examples");
+    let what = format!(
+        "training {} on batches of {batch} examples",
+        excerpt(&model.to_string(), MAX_CHARS)
+    );
     let suggestion = "use smaller batches (--batch-size N), fewer channels or smaller layers";
     let graph = memory::sequential_example_graph(model);
     let params = model.num_parameters() as u128;

@@ -6,7 +6,6 @@
 
 use super::space::{loss_for, optimizer_kind, optimizer_name};
 use crate::cmd::train::OptimizerName;
-use crate::csv_data;
 use crate::outln;
 use crate::output::wrote;
 use crate::plot::{self, Chart, Series};
@@ -64,6 +63,9 @@ struct Point {
     smoothed: f64,
 }
 
+/// The most steps of a range test (a point of the curve each).
+const MAX_STEPS: usize = 1_000_000;
+
 /// Runs `micrograd tune lr`.
 pub fn run(a: LrArgs) -> Result<()> {
     crate::output::check_outputs(&[("--data", &a.data)], &[("--plot", &a.plot)])?;
@@ -73,13 +75,13 @@ pub fn run(a: LrArgs) -> Result<()> {
     if a.lr_min >= a.lr_max {
         bail!("--lr-min {} must be below --lr-max {}", a.lr_min, a.lr_max);
     }
-    if a.steps < 2 {
-        bail!("--steps must be at least 2");
+    if !(2..=MAX_STEPS).contains(&a.steps) {
+        bail!("--steps must be 2 to {MAX_STEPS}, got {}", a.steps);
     }
     if a.hidden.contains(&0) {
         bail!("--hidden: a layer needs at least 1 neuron");
     }
-    let data = csv_data::load(&a.data)?.dataset;
+    let data = super::load_csv(&a.data)?;
     let loss = loss_for(a.loss, &data);
     let mut nouts = a.hidden.clone();
     nouts.push(loss.outputs(data.n_classes()));
@@ -89,7 +91,21 @@ pub fn run(a: LrArgs) -> Result<()> {
     let mut opt = kind.build(a.lr_min, 0.0);
     let mut rng = rand::rngs::StdRng::seed_from_u64(a.seed);
     let mut batches = Vec::new();
-    let growth = (a.lr_max / a.lr_min).ln() / (a.steps - 1) as f64;
+    // The rate at `step`: lr_min · (lr_max / lr_min)^(step / (steps - 1)); on the logs where the
+    // ratio overflows (1e-300 to 1e300), so that every rate stays finite.
+    let ratio = a.lr_max / a.lr_min;
+    let growth = if ratio.is_finite() {
+        ratio.ln()
+    } else {
+        a.lr_max.ln() - a.lr_min.ln()
+    } / (a.steps - 1) as f64;
+    let rate = |step: usize| {
+        if ratio.is_finite() {
+            a.lr_min * (growth * step as f64).exp()
+        } else {
+            (a.lr_min.ln() + growth * step as f64).exp()
+        }
+    };
     let (beta, mut avg, mut best) = (0.98, 0.0, f64::INFINITY);
     let mut points = Vec::with_capacity(a.steps);
     let mark = Tape::mark();
@@ -108,7 +124,7 @@ pub fn run(a: LrArgs) -> Result<()> {
             .collect();
         let total = micrograd::loss::mean(&losses);
         let value = total.data();
-        let lr = a.lr_min * (growth * step as f64).exp();
+        let lr = rate(step);
         if !value.is_finite() {
             Tape::rewind(mark);
             break;

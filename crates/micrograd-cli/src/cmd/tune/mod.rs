@@ -167,6 +167,23 @@ fn space(a: &Args) -> Result<Space> {
     Ok(space)
 }
 
+/// `--data`, a CSV file; `digits`, `mnist:DIR` or `images:DIR` (train's other sources), where no
+/// such file exists, is named as what tune does not read rather than as a missing file.
+pub(crate) fn load_csv(path: &std::path::Path) -> Result<micrograd::data::Dataset> {
+    let text = path.to_string_lossy();
+    let other = text == "digits" || text.starts_with("mnist:") || text.starts_with("images:");
+    if other && !path.exists() {
+        bail!(
+            "--data {}: tune reads a CSV file (digits, mnist:DIR and images:DIR are train's)",
+            crate::excerpt::excerpt(&text, crate::excerpt::MAX_CHARS)
+        );
+    }
+    Ok(csv_data::load(path)?.dataset)
+}
+
+/// The most trials a sweep (a grid or --trials) may have.
+const MAX_TRIALS: usize = 100_000;
+
 /// Runs `micrograd tune`.
 pub fn run(mut a: Args) -> Result<()> {
     if let Some(TuneCommand::Lr(lr)) = a.command.take() {
@@ -190,18 +207,22 @@ pub fn run(mut a: Args) -> Result<()> {
     if a.grid_points == 0 {
         bail!("--grid-points must be at least 1");
     }
+    // Counted before any trial is made: a grid or a --trials of billions would not fit in memory.
+    if let Some(n) = a.trials.filter(|&n| n > MAX_TRIALS) {
+        bail!("--trials {n}: at most {MAX_TRIALS} trials");
+    }
+    let combinations = space.grid_len(a.grid_points);
+    if a.trials.is_none() && combinations > MAX_TRIALS as u128 {
+        bail!(
+            "the grid has {combinations} combinations; use fewer values or random search (--trials N)"
+        );
+    }
     let trials = match a.trials {
         Some(n) => space.random(n, a.seed),
         None => space.grid(a.grid_points),
     };
-    if trials.len() > 100_000 {
-        bail!(
-            "the grid has {} combinations; use fewer values or random search (--trials N)",
-            trials.len()
-        );
-    }
     let data_path = a.data.as_ref().context("--data is required")?;
-    let data = csv_data::load(data_path)?.dataset;
+    let data = load_csv(data_path)?;
     let loss = space::loss_for(a.loss, &data);
     let folds = trial::Folds::new(&data, a.val_split, a.folds, a.seed)?;
     let jobs = a

@@ -130,22 +130,52 @@ pub fn collect(dir: &Path, plan: Option<&Path>) -> Result<Vec<TrialResult>> {
                 path.display()
             )
         })?;
+        let named = name["trial-".len()..name.len() - ".json".len()].parse::<usize>();
+        if named != Ok(r.trial) {
+            bail!(
+                "{}: the result of trial {}, in a file not named trial-{}.json",
+                path.display(),
+                r.trial,
+                r.trial
+            );
+        }
         results.push(r);
     }
     results.sort_by_key(|r| r.trial);
+    if let Some(twice) = results.windows(2).find(|w| w[0].trial == w[1].trial) {
+        bail!(
+            "{}: two files hold the result of trial {}",
+            dir.display(),
+            twice[0].trial
+        );
+    }
     if let Some(plan) = plan {
         let planned = read_plan(plan)?;
-        let missing: Vec<String> = planned
+        let missing: Vec<usize> = planned
             .iter()
             .filter(|l| results.binary_search_by_key(&l.trial, |r| r.trial).is_err())
-            .map(|l| l.trial.to_string())
+            .map(|l| l.trial)
             .collect();
         if !missing.is_empty() {
+            let mut shown: Vec<String> = missing.iter().take(10).map(|k| k.to_string()).collect();
+            if missing.len() > 10 {
+                shown.push(format!("and {} more", missing.len() - 10));
+            }
             bail!(
                 "{}: no result for trial{} {} of the plan",
                 dir.display(),
                 if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
+                shown.join(", ")
+            );
+        }
+        let trials: std::collections::HashSet<usize> = planned.iter().map(|l| l.trial).collect();
+        if let Some(r) = results.iter().find(|r| !trials.contains(&r.trial)) {
+            bail!(
+                "{}: trial-{}.json is not a trial of the plan {} (it has {})",
+                dir.display(),
+                r.trial,
+                plan.display(),
+                planned.len()
             );
         }
     }

@@ -90,6 +90,15 @@ impl Values {
         }
     }
 
+    /// How many values [`Values::grid`] gives, without making them.
+    pub fn grid_len(&self, points: usize) -> usize {
+        match *self {
+            Values::List(ref v) => v.len(),
+            Values::Range { lo, hi, .. } if lo == hi || points == 1 => 1,
+            Values::Range { .. } => points,
+        }
+    }
+
     /// One value drawn at random.
     pub fn sample(&self, rng: &mut impl Rng) -> f64 {
         match *self {
@@ -209,6 +218,25 @@ impl Space {
         Ok(())
     }
 
+    /// How many combinations [`Space::grid`] gives (saturating), without making them.
+    pub fn grid_len(&self, points: usize) -> u128 {
+        let momenta = self.momentum.as_ref().map_or(1, |m| m.grid_len(points)) as u128;
+        let per_optimizer: u128 = self
+            .optimizers
+            .iter()
+            .map(|&o| if takes_momentum(o) { momenta } else { 1 })
+            .sum();
+        [
+            self.hidden.len(),
+            self.lr.grid_len(points),
+            self.batch_size.grid_len(points),
+            self.weight_decay.grid_len(points),
+            self.dropout.grid_len(points),
+        ]
+        .iter()
+        .fold(per_optimizer, |n, &k| n.saturating_mul(k as u128))
+    }
+
     /// Every combination of the values (ranges as `points` values each), in a fixed order.
     pub fn grid(&self, points: usize) -> Vec<Params> {
         let mut out = Vec::new();
@@ -286,6 +314,27 @@ mod tests {
 
     fn positive(x: f64) -> Option<&'static str> {
         (x <= 0.0).then_some("must be > 0")
+    }
+
+    #[test]
+    fn grid_len_counts_the_grid_without_making_it() {
+        let range = |lo, hi| Values::Range { lo, hi, log: false };
+        let mut space = Space {
+            lr: range(0.01, 0.1),
+            batch_size: Values::List(vec![16.0, 32.0]),
+            hidden: vec![vec![16], vec![8, 8]],
+            weight_decay: range(0.0, 0.0),
+            dropout: Values::List(vec![0.0]),
+            optimizers: vec![OptimizerName::Sgd, OptimizerName::Momentum],
+            momentum: Some(range(0.5, 0.9)),
+        };
+        for points in [1, 2, 3] {
+            assert_eq!(space.grid_len(points), space.grid(points).len() as u128);
+        }
+        space.lr = range(0.01, 0.1);
+        space.dropout = range(0.0, 0.5);
+        // hidden 2 × lr 2⁴⁰ × batch 2 × dropout 2⁴⁰ × (sgd 1 + momentum 2⁴⁰)
+        assert_eq!(space.grid_len(1 << 40), 4 * (1 << 80) * ((1 << 40) + 1));
     }
 
     #[test]

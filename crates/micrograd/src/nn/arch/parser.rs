@@ -44,12 +44,10 @@ impl Parser {
         }
     }
 
+    /// A name: letters (any script, so that `linéar` is named whole in the error), digits, `_`.
     fn word(&mut self) -> String {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
             self.pos += 1;
         }
         self.chars[start..self.pos].iter().collect()
