@@ -8,14 +8,11 @@
 // column, falls back from a corrupt hash, stops a diverging run with a message, trains moons to 95%
 // and xor to 90% test accuracy, and trains microgpt. Any error in the page's console fails the run.
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { root, serve } from "./serve.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../../..");
 const args = process.argv.slice(2);
 let site = join(root, "target/site");
 let shots = null;
@@ -36,23 +33,6 @@ function check(ok, what) {
   else { failed++; console.log(`FAIL ${what}`); }
 }
 
-// Serve the site with the project's own server; it prints its URL first.
-function serve() {
-  const cargo = process.env.CARGO || "cargo";
-  const child = spawn(cargo, ["run", "-q", "-p", "xtask", "--", "serve", site, "--port", "0"], {
-    cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true,
-  });
-  return new Promise((ok, fail) => {
-    let out = "";
-    const timer = setTimeout(() => fail(new Error("the server printed no URL in 120 s")), 120000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) { clearTimeout(timer); ok({ child, url: m[0] }); }
-    });
-    child.on("exit", (code) => fail(new Error(`the server exited (${code})`)));
-  });
-}
 
 const NEURON_URL =
   "#view=graph&expr=" + encodeURIComponent("tanh(x1*w1 + x2*w2 + b)") +
@@ -72,7 +52,7 @@ async function grads(page) {
 const gradsRight = (g) => Object.entries(EXPECTED).every(([k, v]) => Math.abs(g[k] - v) < 1e-4);
 
 async function main() {
-  const { child, url } = await serve();
+  const { child, url } = await serve(site);
   const profile = mkdtempSync(join(tmpdir(), "micrograd-chromium-"));
   const errors = [];
   const context = await chromium.launchPersistentContext(profile, {

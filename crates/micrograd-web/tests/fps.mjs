@@ -8,13 +8,10 @@
 // printing frames per second, the steps trained per second and the machine's load average. A
 // measurement, not a test: it fails only if the page does not load or train.
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join, resolve, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { root, serve } from "./serve.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../../..");
 const args = process.argv.slice(2);
 let site = join(root, "target/site");
 let seconds = 5;
@@ -25,21 +22,6 @@ for (let i = 0; i < args.length; i++) {
   else site = resolve(args[i]);
 }
 
-function serve() {
-  const cargo = process.env.CARGO || "cargo";
-  const child = spawn(cargo, ["run", "-q", "-p", "xtask", "--", "serve", site, "--port", "0"], {
-    cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true,
-  });
-  return new Promise((ok, fail) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) ok({ child, url: m[0] });
-    });
-    child.on("exit", (code) => fail(new Error(`the server exited (${code})`)));
-  });
-}
 
 const NETWORKS = [
   ["default 8, 8", "net=8,8"],
@@ -47,7 +29,7 @@ const NETWORKS = [
   ["6 × 8, all seven features", "net=8,8,8,8,8,8&feat=x,y,x2,y2,xy,sinx,siny"],
 ];
 
-const { child, url } = await serve();
+const { child, url } = await serve(site);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
